@@ -1,0 +1,114 @@
+"""Build stage: runs load -> validate -> link -> render, and hands pages to MkDocs.
+
+`collect` is the whole data pipeline and needs no MkDocs; `generate` renders;
+`write_generated` is `kb generate --out DIR`; `mkdocs_build` is `kb build`.
+The MkDocs hooks (mkdocs_hooks.py) call `collect` and `generate` too, so
+plain `mkdocs build` and `mkdocs serve` produce the same site.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import publish
+from .link import Settings, Site, link
+from .problems import Location, Problems
+from .render import Output, Renderer
+from .urls import page_source, safe_join
+from .validate import validate_corpus
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """mkdocs.yml may carry tags such as !ENV or !!python/name; settings never need them."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def read_settings(root: Path, problems: Problems) -> Settings:
+    config_path = root / "mkdocs.yml"
+    if not config_path.exists():
+        return Settings()
+    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}  # noqa: S506 - safe subclass
+    kb: dict[str, Any] = (config.get("extra") or {}).get("kb") or {}
+    threshold = kb.get("hub_threshold", Settings.hub_threshold)
+    if not isinstance(threshold, int) or threshold < 1:
+        problems.add("config-invalid", Location("mkdocs.yml"), "extra.kb.hub_threshold", "must be a whole number of at least 1", "e.g. 3")
+        threshold = Settings.hub_threshold
+    return Settings(
+        site_name=str(config.get("site_name") or Settings.site_name),
+        site_url=str(config.get("site_url") or ""),
+        repo_url=str(config.get("repo_url") or ""),
+        edit_uri=str(config.get("edit_uri") or ""),
+        hub_threshold=threshold,
+        release=str(kb.get("release") or ""),
+    )
+
+
+def collect(root: Path) -> Site:
+    """Load, validate and link everything; every problem is collected, none raised."""
+    problems = Problems()
+    settings = read_settings(root, problems)
+    corpus = validate_corpus(root, problems)
+    site = link(root, settings, corpus, problems)
+    publish.enrich(site)
+    return site
+
+
+def generate(site: Site) -> Output:
+    output = Renderer(site).render_all(publish.BUILDERS)
+    for page in output.pages:
+        if page.record_json is not None:
+            output.files.append(publish.json_twin(page))
+    return output
+
+
+def write_generated(site: Site, out_dir: Path) -> int:
+    """`kb generate --out DIR`: each page's HTML fragment plus a manifest, no MkDocs involved."""
+    output = generate(site)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for page in output.pages:
+        target = safe_join(out_dir, page_source(page.url).removesuffix(".md") + ".html")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.html, encoding="utf-8")
+        manifest.append({"url": page.url, "kind": page.kind, "title": page.title, "toc": [t.anchor for t in page.toc]})
+    for file in output.files:
+        target = safe_join(out_dir, file.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.content)
+    (out_dir / "pages.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    return len(output.pages)
+
+
+def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
+    """`kb build`: report data problems first (exit 1), then run a real MkDocs build."""
+    site = collect(root)
+    if len(site.problems):
+        print(site.problems.report(), file=sys.stderr)
+    print(site.stats.summary(), file=sys.stderr)
+    if site.problems.fails(strict):
+        return 1
+    from mkdocs.commands.build import build as run_mkdocs
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+
+    overrides: dict[str, Any] = {"strict": strict}
+    if site_dir:
+        overrides["site_dir"] = str(Path(site_dir).resolve())
+    try:
+        config = load_config(str(root / "mkdocs.yml"), **overrides)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            run_mkdocs(config)
+        finally:
+            config.plugins.on_shutdown()
+    except (Abort, BuildError, ConfigurationError) as exc:
+        print(f"kb: the MkDocs build failed: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,169 @@
+"""`kb`: the command line. Exit codes: 0 success, 1 problems in the data, 2 usage error.
+
+Each command is a thin wrapper over one stage module, imported lazily so that
+`kb validate` starts fast and never imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return Path(args.root).resolve()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .build import collect
+
+    site = collect(_root(args))
+    if len(site.problems):
+        print(site.problems.report(args.format), file=sys.stdout if args.format == "github" else sys.stderr)
+    print(site.stats.summary(), file=sys.stderr)
+    return EXIT_PROBLEMS if site.problems.fails(args.strict) else EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .build import collect, write_generated
+
+    site = collect(_root(args))
+    if site.problems.fails(args.strict):
+        print(site.problems.report(), file=sys.stderr)
+        return EXIT_PROBLEMS
+    count = write_generated(site, Path(args.out))
+    print(f"kb: wrote {count} generated pages to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import mkdocs_build
+
+    return mkdocs_build(_root(args), strict=args.strict, site_dir=args.site_dir)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mkdocs.commands.serve import serve
+
+    root = _root(args)
+    serve(config_file=str(root / "mkdocs.yml"), dev_addr=args.dev_addr, livereload=True, watch=[])
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import write_schemas
+
+    for path in write_schemas(Path(args.out)):
+        print(f"kb: wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_ids(args: argparse.Namespace) -> int:
+    from .claim_ids import fill_claim_ids
+
+    return fill_claim_ids(_root(args), check=args.check)
+
+
+def cmd_check_urls(args: argparse.Namespace) -> int:
+    from .permanence import check_urls_command
+
+    return check_urls_command(_root(args), update=args.update)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import cmd_new as run
+
+    return run(args)
+
+
+def cmd_import_bib(args: argparse.Namespace) -> int:
+    from .importer import cmd_import_bib as run
+
+    return run(args)
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .fmt import cmd_fmt as run
+
+    return run(args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import cmd_diff as run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="Evidence-ledger knowledge base generator.")
+    parser.add_argument("--root", default=".", help="project folder holding records/, ledgers/ and mkdocs.yml")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    validate = add("validate", cmd_validate, "Load and check every record and ledger; print every problem.")
+    validate.add_argument("--format", choices=["text", "github"], default="text")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as failures")
+
+    generate = add("generate", cmd_generate, "Render the generated pages into a folder, without MkDocs.")
+    generate.add_argument("--out", required=True)
+    generate.add_argument("--strict", action="store_true")
+
+    build = add("build", cmd_build, "Validate, generate and run a real MkDocs Material build into site/.")
+    build.add_argument("--strict", action="store_true", help="warnings and lost URLs fail the build")
+    build.add_argument("--site-dir", default=None)
+
+    serve = add("serve", cmd_serve, "Live preview; rebuilds when records, ledgers, content or overrides change.")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000")
+
+    schema = add("schema", cmd_schema, "Write the JSON Schema of records.")
+    schema.add_argument("--out", default="schema")
+
+    ids = add("ids", cmd_ids, "Give every ledger row without a claim_id a new permanent id.")
+    ids.add_argument("--check", action="store_true", help="only report rows without an id")
+
+    urls = add("check-urls", cmd_check_urls, "Check that every URL in urls.lock still resolves.")
+    urls.add_argument("--update", action="store_true", help="add new URLs to urls.lock (never removes)")
+
+    new = add("new", cmd_new, "Write a commented record skeleton.")
+    new.add_argument("kind", choices=["paper", "synthesis"])
+    new.add_argument("id")
+
+    import_bib = add("import-bib", cmd_import_bib, "Create or update paper records from a BibTeX file.")
+    import_bib.add_argument("bibfile")
+    import_bib.add_argument("--update", action="store_true", help="overwrite fields that differ")
+
+    fmt = add("fmt", cmd_fmt, "Format records and ledgers canonically, keeping comments and key order.")
+    fmt.add_argument("--check", action="store_true", help="report files that would change; change nothing")
+
+    diff = add("diff", cmd_diff, "Summarise in Markdown what the working tree changes against BASE.")
+    diff.add_argument("base", nargs="?", default="origin/main")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a crash must still say what it is
+        traceback.print_exc()
+        print("kb: internal error (a bug in kb, not in your data); please report it with the trace above.", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
