@@ -68,6 +68,37 @@ def generate(site: Site) -> Output:
     return output
 
 
+_WATCHED = ("records", "ledgers", "overrides", "generator/templates")
+_cache: dict[Path, tuple[tuple[Any, ...], Site, Output]] = {}
+
+
+def _fingerprint(root: Path) -> tuple[Any, ...]:
+    """Names, sizes and mtimes of every input: cheap, and changes on any edit."""
+    entries: list[Any] = []
+    for folder in _WATCHED:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                entries.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    config = root / "mkdocs.yml"
+    if config.exists():
+        entries.append(("mkdocs.yml", config.stat().st_mtime_ns))
+    return tuple(entries)
+
+
+def build_site(root: Path) -> tuple[Site, Output]:
+    """Collect and generate once per input state; `kb build` and the MkDocs hooks share the result."""
+    root = root.resolve()
+    fingerprint = _fingerprint(root)
+    cached = _cache.get(root)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1], cached[2]
+    site = collect(root)
+    output = generate(site)
+    _cache[root] = (fingerprint, site, output)
+    return site, output
+
+
 def write_generated(site: Site, out_dir: Path) -> int:
     """`kb generate --out DIR`: each page's HTML fragment plus a manifest, no MkDocs involved."""
     output = generate(site)
@@ -88,7 +119,7 @@ def write_generated(site: Site, out_dir: Path) -> int:
 
 def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
     """`kb build`: report data problems first (exit 1), then run a real MkDocs build."""
-    site = collect(root)
+    site, _ = build_site(root)
     if len(site.problems):
         print(site.problems.report(), file=sys.stderr)
     print(site.stats.summary(), file=sys.stderr)

@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from generator.build import collect, generate
+from generator.build import build_site
 from generator.link import Site
 from generator.render import Output, RenderedPage, Renderer, plain_text
 from generator.urls import page_source
@@ -47,12 +47,11 @@ def on_startup(command: str, dirty: bool) -> None:
 @event_priority(100)  # before mkdocs-macros reads `extra`, so the home page sees live counts
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
-    site = collect(root)
+    site, output = build_site(root)
     for problem in site.problems:
         (log.error if problem.severity == "error" else log.warning)(problem.format_text())
     if site.problems.errors and _state.command != "serve":
         raise Abort(f"kb: aborted with {len(site.problems.errors)} data error(s); run `kb validate` for details")
-    output = generate(site)
     _state.site, _state.output = site, output
     _state.pages = {page_source(p.url): p for p in output.pages}
     config.extra["kb"] = {**config.extra.get("kb", {}), **home_variables(site)}

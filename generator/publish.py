@@ -1,8 +1,9 @@
-"""Publication extras that hang off the core pipeline: per-page JSON twins now,
-and the registry where citation, quote checks, redirects and data releases plug in.
+"""Publication extras that hang off the core pipeline, in one visible registry.
 
-`enrich` runs after linking (it may add problems); each builder runs after the
-pages are rendered and may add pages or static files.
+`enrich` runs after linking and may add problems (quote checks, citations,
+correction history). Each builder runs after the pages are rendered and may
+add pages, static files, head metadata or problems (redirects, tombstones,
+data releases, the feed, the URL-permanence check).
 """
 
 from __future__ import annotations
@@ -10,14 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from . import cite, corrections, exports, feed, metadata, permanence, quotes
 from .link import Site
 from .render import Output, RenderedPage, Renderer, StaticFile
 
-BUILDERS: list[Callable[[Renderer, Output], None]] = []
+BUILDERS: list[Callable[[Renderer, Output], None]] = [
+    permanence.build_redirects_and_tombstones,
+    metadata.add_head_metadata,
+    exports.build_data_release,
+    feed.build_feed,
+    permanence.check_published_urls,
+]
 
 
 def enrich(site: Site) -> None:
-    """Derived facts that need the whole linked site (none yet beyond linking)."""
+    quotes.check_quotes(site)
+    corrections.check_corrections(site)
+    cite.attach_citations(site)
 
 
 def json_twin(page: RenderedPage) -> StaticFile:
