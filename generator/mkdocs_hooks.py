@@ -28,6 +28,10 @@ from generator.urls import page_source
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
+# Their text already appears on paper pages; indexing it again would only
+# multiply the search index (Material ships it as one file) and the build time.
+UNSEARCHED_KINDS = frozenset({"claim", "category", "explorer"})
+
 
 @dataclass
 class _BuildState:
@@ -81,6 +85,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         "kb_head": generated.head,
         "kb_kind": generated.kind,
     }
+    if generated.kind in UNSEARCHED_KINDS:
+        page.meta["search"] = {"exclude": True}
     return ""
 
 
