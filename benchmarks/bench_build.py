@@ -30,7 +30,7 @@ WORDS = "sparse expert routing token gate capacity balance layer scale model den
 
 def write_corpus(root: Path, papers: int) -> None:
     rng = random.Random(papers)
-    for part in ("content", "overrides", "mkdocs.yml"):
+    for part in ("content", "overrides", "mkdocs.yml", "CONTRIBUTING.md"):
         source = REPO / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
     (root / "generator").mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_PARTS = ("records", "ledgers", "content", "overrides", "mkdocs.yml", "urls.lock", "schema")
+PROJECT_PARTS = ("records", "ledgers", "content", "overrides", "mkdocs.yml", "urls.lock", "schema", "CONTRIBUTING.md")
 
 
 def copy_project(target: Path) -> Path:
