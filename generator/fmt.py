@@ -95,11 +95,16 @@ _DOC_START = re.compile(r"---(?:\s.*)?")
 def format_yaml_text(text: str) -> str:
     """Canonical form of one YAML record; raises `FormatError` when that is not safe."""
     source = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _has_alias(source):
+        # Comparing alias-expanded data can take exponential time (billion laughs); records may not use them.
+        raise FormatError("uses YAML aliases (`*name`), which records may not; left alone")
     header, body = _split_header(source)
     try:
         data = round_trip_yaml().load(body)
     except YAMLError as exc:
         raise FormatError(_yaml_error_text(exc, header.count("\n"))) from None
+    except RecursionError:
+        raise FormatError("nested too deeply to read; left alone") from None
     if data is None:
         return source  # empty or comments only: nothing to lay out
     result = header + dump_yaml(data)
@@ -109,6 +114,13 @@ def format_yaml_text(text: str) -> str:
     if lost:
         raise FormatError(f"formatting would drop the comment `{lost}`; left alone")
     return result
+
+
+def _has_alias(text: str) -> bool:
+    try:
+        return any(isinstance(event, pyyaml.AliasEvent) for event in pyyaml.parse(text, Loader=pyyaml.SafeLoader))
+    except (pyyaml.YAMLError, RecursionError):
+        return False  # the round trip below reports the problem
 
 
 def _split_header(source: str) -> tuple[str, str]:
@@ -208,6 +220,9 @@ def format_file(path: Path, root: Path, problems: Problems) -> Outcome | None:
         new = format_csv_text(text) if path.suffix == ".csv" else format_yaml_text(text)
     except FormatError as exc:
         problems.add("fmt-parse", Location(shown), "", str(exc), hint="fix the file by hand, then run `kb fmt`")
+        return None
+    except Exception as exc:  # noqa: BLE001 - one odd file (e.g. absurdly deep nesting) must not stop the run
+        problems.add("fmt-parse", Location(shown), "", f"could not be formatted ({type(exc).__name__}); left alone")
         return None
     new_bytes = new.encode("utf-8")
     return Outcome(path, new_bytes != raw, new)

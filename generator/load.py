@@ -8,6 +8,7 @@ stays the exact text the contributor wrote.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -22,7 +23,10 @@ from .problems import Location, Problems, Severity, did_you_mean
 
 MAX_YAML_BYTES = 1_000_000
 MAX_CSV_BYTES = 20_000_000
-MAX_CELL_CHARS = 100_000
+MAX_CELL_CHARS = 50_000
+"""The longest text accepted in one ledger cell or one YAML value (arXiv abstracts stay under 2,000)."""
+MAX_YAML_DEPTH = 16
+"""Records nest four levels at most; deeper input is refused before it can exhaust the stack."""
 YAML_SUFFIXES = (".yaml", ".yml")
 
 Path_ = tuple[str | int, ...]
@@ -68,13 +72,29 @@ class _YamlRefused(Exception):
 
 
 class StrictLoader(yaml.SafeLoader):
-    """Composes nodes only; refuses the YAML features records never need."""
+    """Composes nodes only; refuses the YAML features records never need.
+
+    Anchors and aliases are refused at the first one, before any node is built,
+    so an alias bomb costs no more than reading its first line.
+    """
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _YamlRefused(
+                event.start_mark,
+                "yaml-too-deep",
+                f"values are nested more than {MAX_YAML_DEPTH} levels deep",
+                "records nest a few levels at most; check the brackets and indentation",
+            )
         if isinstance(event, yaml.AliasEvent):
             raise _YamlRefused(
-                event.start_mark, "yaml-alias", "aliases (*name) are not allowed in records", "write the value out in full"
+                event.start_mark,
+                "yaml-alias",
+                "aliases (*name) are not allowed in records",
+                "write the value out in full",
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
@@ -83,7 +103,9 @@ class StrictLoader(yaml.SafeLoader):
             )
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
-        explicit = tag is not None and tag != "!" and not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
+        explicit = (
+            tag is not None and tag != "!" and not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
+        )
         if explicit:
             raise _YamlRefused(
                 event.start_mark,
@@ -91,7 +113,11 @@ class StrictLoader(yaml.SafeLoader):
                 f"tags such as {tag} are not allowed in records",
                 "remove the tag; quote the value if it must be text",
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -104,9 +130,16 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _YamlRefused(key_node.start_mark, "yaml-merge-key", "merge keys (<<) are not allowed", "write the keys out")
+                raise _YamlRefused(
+                    key_node.start_mark, "yaml-merge-key", "merge keys (<<) are not allowed", "write the keys out"
+                )
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _YamlRefused(key_node.start_mark, "yaml-key", "a key must be plain text", "")
+                raise _YamlRefused(
+                    key_node.start_mark,
+                    "yaml-key",
+                    "a key must be plain text, not a list or mapping",
+                    "write `field: value`; a `?` or `[` before the colon makes a complex key",
+                )
             key = str(key_node.value)
             if key in result:
                 first_line = doc.marks[(*key_path, key)][0]
@@ -122,6 +155,13 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, (*key_path, i), doc) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
+    if len(node.value) > MAX_CELL_CHARS:
+        raise _YamlRefused(
+            node.start_mark,
+            "yaml-value-too-large",
+            f"value is {len(node.value):,} characters long; the limit is {MAX_CELL_CHARS:,}",
+            "keep long texts out of records: quote only what the page needs",
+        )
     if node.tag == _STR_TAG:
         return node.value
     if node.tag == "tag:yaml.org,2002:timestamp":
@@ -143,22 +183,41 @@ def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument 
     """Parse one record file; on any refusal add a located problem and return None."""
     raw = path.read_bytes()
     if len(raw) > MAX_YAML_BYTES:
-        problems.add("file-too-large", Location(display_path, 1), "", f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}", "split it")
+        problems.add(
+            "file-too-large",
+            Location(display_path, 1),
+            "",
+            f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}",
+            "split it",
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(
-            "encoding", Location(display_path, raw[: exc.start].count(b"\n") + 1), "",
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}", "save the file as UTF-8",
-        )  # fmt: skip
+            "encoding",
+            Location(display_path, raw[: exc.start].count(b"\n") + 1),
+            "",
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+            "save the file as UTF-8",
+        )
         return None
     doc = RawDocument(display_path, None)
-    loader = StrictLoader(text)
+    try:
+        loader = StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        _report_reader_error(text, exc, display_path, problems)
+        return None
     try:
         root = loader.get_single_node()
         if root is None:
-            problems.add("yaml-empty", Location(display_path, 1), "", "the file is empty", "add the record's fields, or delete the file")
+            problems.add(
+                "yaml-empty",
+                Location(display_path, 1),
+                "",
+                "the file is empty",
+                "add the record's fields, or delete the file",
+            )
             return None
         doc.data = _to_python(root, (), doc)
     except _YamlRefused as exc:
@@ -168,21 +227,44 @@ def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument 
     except yaml.composer.ComposerError as exc:
         mark = exc.problem_mark
         problems.add(
-            "yaml-multiple-documents", Location(display_path, (mark.line + 1) if mark else 1), "",
-            "a record file holds exactly one YAML document", "remove the `---` separator and split the records into files",
-        )  # fmt: skip
+            "yaml-multiple-documents",
+            Location(display_path, (mark.line + 1) if mark else 1),
+            "",
+            "a record file holds exactly one YAML document",
+            "remove the `---` separator and split the records into files",
+        )
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.add("yaml-syntax", Location(display_path, line, col), "", _yaml_message(exc), _yaml_hint(exc))
         return None
+    except yaml.reader.ReaderError as exc:
+        _report_reader_error(text, exc, display_path, problems)
+        return None
     except yaml.YAMLError as exc:
-        problems.add("yaml-syntax", Location(display_path, 1), "", str(exc).splitlines()[0], "")
+        problems.add(
+            "yaml-syntax", Location(display_path, 1), "", str(exc).splitlines()[0], "check the quoting on this line"
+        )
         return None
     finally:
         loader.dispose()
     return doc
+
+
+def _report_reader_error(text: str, exc: yaml.reader.ReaderError, display_path: str, problems: Problems) -> None:
+    """PyYAML refuses control characters with a character offset only; turn it into line and column."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    col = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    problems.add(
+        "text-control-char",
+        Location(display_path, line, col),
+        "",
+        f"control character U+{character:04X} is not allowed",
+        "delete it; it is invisible in editors and invalid on web pages",
+    )
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -192,7 +274,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 def _yaml_hint(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or ""
     if "mapping values are not allowed" in problem:
-        return "a value containing `: ` must be quoted, e.g. title: \"Topic: subtitle\""
+        return 'a value containing `: ` must be quoted, e.g. title: "Topic: subtitle"'
     if "found character '\\t'" in problem:
         return "indent with spaces; YAML does not allow tabs"
     if "found unexpected end of stream" in problem or "while scanning a quoted scalar" in (exc.context or ""):
@@ -203,11 +285,38 @@ def _yaml_hint(exc: yaml.MarkedYAMLError) -> str:
 # --- CSV ------------------------------------------------------------------------
 
 
+class _CsvRefused(Exception):
+    def __init__(self, line: int, error: csv.Error, detected: int) -> None:
+        super().__init__(str(error))
+        self.line, self.error, self.detected = line, error, detected
+
+
+@contextlib.contextmanager
+def _cell_limit(limit: int) -> Iterator[None]:
+    """The csv module's field limit is process-wide: raise it only while one ledger is read.
+
+    It is set above MAX_CELL_CHARS so an oversized cell is read whole and reported
+    with its row and column, instead of as a bare "field larger than field limit".
+    """
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _physical_records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (first line number, cells) per CSV record, so multi-line cells keep their true line."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The record that failed starts at `start`; an unclosed quote runs to the end of the file.
+            raise _CsvRefused(start, exc, reader.line_num) from None
         yield start, cells
         start = reader.line_num + 1
 
@@ -215,101 +324,154 @@ def _physical_records(text: str) -> Iterator[tuple[int, list[str]]]:
 def read_ledger(path: Path, display_path: str, problems: Problems) -> RawLedger | None:
     raw = path.read_bytes()
     if len(raw) > MAX_CSV_BYTES:
-        problems.add("file-too-large", Location(display_path, 1), "", f"file is {len(raw):,} bytes; the limit is {MAX_CSV_BYTES:,}", "split the ledger")
+        problems.add(
+            "file-too-large",
+            Location(display_path, 1),
+            "",
+            f"file is {len(raw):,} bytes; the limit is {MAX_CSV_BYTES:,}",
+            "split the ledger",
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(
-            "csv-encoding", Location(display_path, raw[: exc.start].count(b"\n") + 1), "",
+            "csv-encoding",
+            Location(display_path, raw[: exc.start].count(b"\n") + 1),
+            "",
             f"not UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}",
             "save the ledger as UTF-8 (Excel: 'CSV UTF-8'); Windows-1252 quotes and dashes are the usual cause",
-        )  # fmt: skip
+        )
         return None
     if "\r" in text:
         problems.add(
-            "csv-line-endings", Location(display_path, 1), "", "the ledger uses CR or CRLF line endings",
-            "run `kb fmt` to rewrite it with \\n line endings", Severity.WARNING,
-        )  # fmt: skip
+            "csv-line-endings",
+            Location(display_path, 1),
+            "",
+            "the ledger uses CR or CRLF line endings",
+            "run `kb fmt` to rewrite it with \\n line endings",
+            Severity.WARNING,
+        )
     records = _physical_records(text)
     try:
-        first = next(records, None)
-        if first is None:
-            problems.add("csv-empty", Location(display_path, 1), "", "the ledger is empty", "add the header row")
-            return None
-        _, header = first
-        columns = [c.strip() for c in header]
-        if not _check_header(columns, header, display_path, problems):
-            return None
-        ledger = RawLedger(display_path, columns, [])
-        for line, cells in records:
-            if not any(cells):
-                continue
-            if len(cells) != len(columns):
-                problems.add(
-                    "csv-field-count", Location(display_path, line), "",
-                    f"row has {len(cells)} field(s), the header has {len(columns)}",
-                    _field_count_hint(cells, len(columns)),
-                )  # fmt: skip
-                continue
-            too_long = [c for c, v in zip(columns, cells, strict=True) if len(v) > MAX_CELL_CHARS]
-            if too_long:
-                problems.add(
-                    "csv-cell-too-large", Location(display_path, line), too_long[0],
-                    f"cell is longer than {MAX_CELL_CHARS:,} characters", "quote only the passage that backs the claim",
-                )  # fmt: skip
-                continue
-            ledger.rows.append(RawRow(line, dict(zip(columns, cells, strict=True))))
-    except csv.Error as exc:
+        with _cell_limit(max(len(text), MAX_CELL_CHARS) + 1):
+            return _read_rows(records, display_path, problems)
+    except _CsvRefused as exc:
         problems.add(
-            "csv-syntax", Location(display_path, _csv_error_line(text, exc)), "", f"cannot read the CSV: {exc}",
-            "a quote is probably not closed: a quoted cell must end with a quote, and quotes inside it are doubled (\"\")",
-        )  # fmt: skip
+            "csv-syntax",
+            Location(display_path, exc.line),
+            "",
+            f"cannot read the CSV row starting on this line: {exc.error}",
+            _csv_syntax_hint(str(exc.error), exc.line, exc.detected),
+        )
         return None
+
+
+def _csv_syntax_hint(message: str, line: int, detected: int) -> str:
+    if "end of data" in message:
+        return f"a quoted cell in this row is never closed (the file ends at line {detected}); close it with a quote"
+    return 'a quote inside a quoted cell must be doubled (""), and a quoted cell must end with a quote before the comma'
+
+
+def _read_rows(records: Iterator[tuple[int, list[str]]], display_path: str, problems: Problems) -> RawLedger | None:
+    first = next(records, None)
+    if first is None:
+        problems.add("csv-empty", Location(display_path, 1), "", "the ledger is empty", "add the header row")
+        return None
+    _, header = first
+    columns = [c.strip() for c in header]
+    if not _check_header(columns, header, display_path, problems):
+        return None
+    ledger = RawLedger(display_path, columns, [])
+    for line, cells in records:
+        if not any(cells):
+            continue
+        if len(cells) != len(columns):
+            problems.add(
+                "csv-field-count",
+                Location(display_path, line),
+                "",
+                f"row has {len(cells)} field(s), the header has {len(columns)}",
+                _field_count_hint(cells, len(columns)),
+            )
+            continue
+        too_long = [(i, c, v) for i, (c, v) in enumerate(zip(columns, cells, strict=True)) if len(v) > MAX_CELL_CHARS]
+        if too_long:
+            index, column, value = too_long[0]
+            problems.add(
+                "csv-cell-too-large",
+                Location(display_path, line, index + 1),
+                column,
+                f"cell is {len(value):,} characters long; the limit is {MAX_CELL_CHARS:,}",
+                "quote only the passage that backs the claim",
+            )
+            continue
+        ledger.rows.append(RawRow(line, dict(zip(columns, cells, strict=True))))
     return ledger
-
-
-def _csv_error_line(text: str, exc: csv.Error) -> int:
-    # The csv module does not expose its position; an unterminated quote runs to the end.
-    quote_lines = [i + 1 for i, line in enumerate(text.split("\n")) if line.count('"') % 2 == 1]
-    return quote_lines[0] if quote_lines else 1
 
 
 def _field_count_hint(cells: list[str], expected: int) -> str:
     if len(cells) == 1 and ";" in cells[0]:
         return "the row seems to use `;` as delimiter; ledgers use commas"
     if len(cells) > expected:
-        return "a cell containing a comma must be quoted: \"like, this\""
+        return 'a cell containing a comma must be quoted: "like, this"'
     return "every row needs a value (possibly empty) for every column"
 
 
 def _check_header(columns: list[str], raw_header: list[str], display_path: str, problems: Problems) -> bool:
     ok = True
     if len(columns) == 1 and ";" in columns[0]:
-        problems.add("csv-delimiter", Location(display_path, 1), "", "the header uses `;` as delimiter", "ledgers are comma-separated")
+        problems.add(
+            "csv-delimiter",
+            Location(display_path, 1),
+            "",
+            "the header uses `;` as delimiter",
+            "ledgers are comma-separated",
+        )
         return False
     allowed = set(LEDGER_COLUMNS) | set(OPTIONAL_LEDGER_COLUMNS)
     for index, (name, raw_name) in enumerate(zip(columns, raw_header, strict=True)):
-        if name not in allowed:
+        if not name:
             problems.add(
-                "csv-unknown-column", Location(display_path, 1, index + 1), name,
-                f"unknown column `{name}`", did_you_mean(name, allowed),
-            )  # fmt: skip
+                "csv-unknown-column",
+                Location(display_path, 1, index + 1),
+                "",
+                f"column {index + 1} of the header has no name",
+                "remove the trailing comma, or name the column",
+            )
+            ok = False
+        elif name not in allowed:
+            problems.add(
+                "csv-unknown-column",
+                Location(display_path, 1, index + 1),
+                name,
+                f"unknown column `{name}`",
+                did_you_mean(name, allowed),
+            )
             ok = False
         elif name != raw_name:
             problems.add(
-                "csv-header-whitespace", Location(display_path, 1, index + 1), name,
-                f"column name `{raw_name}` has surrounding spaces", "remove them", Severity.WARNING,
-            )  # fmt: skip
+                "csv-header-whitespace",
+                Location(display_path, 1, index + 1),
+                name,
+                f"column name `{raw_name}` has surrounding spaces",
+                "remove them",
+                Severity.WARNING,
+            )
     for name in LEDGER_COLUMNS:
         if name not in columns:
             problems.add(
-                "csv-missing-column", Location(display_path, 1), name, f"required column `{name}` is missing",
+                "csv-missing-column",
+                Location(display_path, 1),
+                name,
+                f"required column `{name}` is missing",
                 "the header is: " + ",".join(LEDGER_COLUMNS),
-            )  # fmt: skip
+            )
             ok = False
     duplicates = {c for c in columns if columns.count(c) > 1}
     for name in sorted(duplicates):
-        problems.add("csv-duplicate-column", Location(display_path, 1), name, f"column `{name}` appears twice", "keep one")
+        problems.add(
+            "csv-duplicate-column", Location(display_path, 1), name, f"column `{name}` appears twice", "keep one"
+        )
         ok = False
     return ok

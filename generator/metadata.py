@@ -1,9 +1,297 @@
-"""Placeholder: filled in by its owner."""
+"""Head metadata for generated pages: Highwire/Google Scholar tags, OpenGraph and JSON-LD.
+
+* Paper pages describe the arXiv paper the way reference managers expect
+  (`citation_title`, one `citation_author` per author, `citation_arxiv_id`,
+  `citation_pdf_url`, ...), and carry a JSON-LD graph: the ScholarlyArticle,
+  the WebPage about it, and one ClaimReview per ledger claim whose
+  `itemReviewed` is a schema.org Claim appearing in the article.
+* Synthesis pages are a CreativeWork with its correction history as
+  schema.org `correction` entries (CorrectionComment).
+* Claim pages carry the ClaimReview of their claim.
+* Every generated page gets OpenGraph tags and the Atom feed link.
+
+All of it goes through `templates/kb/partials/head.html` with autoescape on,
+and JSON-LD through `json_for_script`, so contributor text cannot leave its
+attribute or script. Tags already set by an earlier builder are kept.
+"""
 
 from __future__ import annotations
 
-from .render import Output, Renderer
+from typing import Any
+
+from . import urls
+from .cite import absolute_url, maintainers, site_base
+from .link import Site
+from .model import Claim, ClaimStatus, Paper, Synthesis, arxiv_base
+from .render import Output, RenderedPage, Renderer
+
+SCHEMA_ORG = "https://schema.org"
+FEED_PATH = "feed.xml"
+ARTICLE_KINDS = frozenset({"paper", "synthesis", "claim"})
+PLAIN_KINDS = frozenset({"index", "category", "explorer", "methodology", "data"})
+
+
+def arxiv_abs(identifier: str) -> str:
+    return f"https://arxiv.org/abs/{identifier}"
+
+
+def arxiv_pdf(identifier: str) -> str:
+    return f"https://arxiv.org/pdf/{identifier}"
+
+
+def scholar_date(iso: str | None) -> str:
+    """Google Scholar wants `YYYY/MM/DD` (or just `YYYY`)."""
+    return iso.replace("-", "/") if iso else ""
+
+
+# --- JSON-LD pieces ------------------------------------------------------------------------
+
+
+def website(site: Site) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "WebSite", "name": site.settings.site_name}
+    if site_base(site.settings):
+        node["url"] = site_base(site.settings)
+    return node
+
+
+def organisation(name: str) -> dict[str, Any]:
+    return {"@type": "Organization", "name": name}
+
+
+def defined_terms(site: Site, slugs: list[str]) -> list[dict[str, Any]]:
+    """Taxonomy categories as schema.org DefinedTerms of the knowledge base's term set."""
+    term_set = {"@type": "DefinedTermSet", "name": f"{site.settings.site_name} taxonomy", "url": absolute_url(site.settings, "taxonomy/")}
+    terms = []
+    for slug in slugs:
+        category = site.corpus.categories.get(slug)
+        if category is None:
+            continue
+        terms.append({
+            "@type": "DefinedTerm", "termCode": slug, "name": category.title,
+            "url": absolute_url(site.settings, urls.category_url(slug)), "inDefinedTermSet": term_set,
+        })  # fmt: skip
+    return terms
+
+
+def article_reference(paper: Paper | None, paper_id: str) -> dict[str, Any]:
+    """A pointer to the ScholarlyArticle a claim appears in (by its versionless arXiv IRI)."""
+    node: dict[str, Any] = {"@type": "ScholarlyArticle", "@id": arxiv_abs(arxiv_base(paper_id))}
+    if paper is not None:
+        node["name"] = paper.title
+    return node
+
+
+def claim_review(site: Site, claim: Claim, appearance: dict[str, Any]) -> dict[str, Any]:
+    url = absolute_url(site.settings, urls.claim_url(claim.claim_id))
+    review: dict[str, Any] = {
+        "@type": "ClaimReview",
+        "@id": f"{url}#review",
+        "url": url,
+        "identifier": claim.claim_id,
+        "claimReviewed": claim.claim,
+        "author": organisation(maintainers(site.settings)),
+        "reviewRating": {
+            "@type": "Rating",
+            "alternateName": claim.claim_status,
+            "ratingExplanation": ClaimStatus.describe(claim.claim_status),
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "@id": f"{url}#claim",
+            "text": claim.claim,
+            "appearance": appearance,
+            "firstAppearance": appearance,
+        },
+    }
+    if claim.source_quote:
+        where = f" ({claim.page_or_section})" if claim.page_or_section else ""
+        review["reviewBody"] = f"Evidence quoted from arXiv:{claim.paper_id}{where}: {claim.source_quote}"
+    if claim.paper_base in site.retracted_papers:
+        review["reviewAspect"] = "The paper this claim appears in is retracted or withdrawn."
+    return review
+
+
+def paper_jsonld(site: Site, paper: Paper, page_url: str) -> dict[str, Any]:
+    article_id = arxiv_abs(paper.id)
+    identifiers: list[dict[str, Any]] = [{"@type": "PropertyValue", "propertyID": "arXiv", "value": paper.id}]
+    article: dict[str, Any] = {
+        "@type": "ScholarlyArticle",
+        "@id": article_id,
+        "url": article_id,
+        "name": paper.title,
+        "headline": paper.title,
+        "identifier": identifiers,
+        "author": [{"@type": "Person", "name": name} for name in paper.authors],
+        "about": defined_terms(site, list(paper.taxonomy)),
+        "encoding": {"@type": "MediaObject", "contentUrl": arxiv_pdf(paper.id), "encodingFormat": "application/pdf"},
+    }
+    if paper.links.doi:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": paper.links.doi})
+        article["sameAs"] = f"https://doi.org/{paper.links.doi}"
+    if paper.year:
+        article["datePublished"] = str(paper.year)
+    if paper.summary:
+        article["description"] = paper.summary
+    if paper.abstract:
+        article["abstract"] = paper.abstract
+    if paper.venue:
+        article["publisher"] = organisation(paper.venue)
+    reference = {"@id": article_id}
+    living = absolute_url(site.settings, page_url)
+    webpage: dict[str, Any] = {
+        "@type": "WebPage",
+        "@id": living,
+        "url": living,
+        "name": paper.title,
+        "mainEntity": reference,
+        "isPartOf": website(site),
+        "author": organisation(maintainers(site.settings)),
+    }
+    if paper.added:
+        webpage["dateCreated"] = paper.added
+    reviews = [claim_review(site, claim, reference) for claim in site.claims_by_paper.get(paper.id, [])]
+    return {"@context": SCHEMA_ORG, "@graph": [article, webpage, *reviews]}
+
+
+def synthesis_jsonld(site: Site, synthesis: Synthesis, page_url: str) -> dict[str, Any]:
+    living = absolute_url(site.settings, page_url)
+    record = synthesis.correction_record
+    publisher = organisation(synthesis.provenance.publisher)
+    work: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": "CreativeWork",
+        "@id": living,
+        "url": living,
+        "name": synthesis.title,
+        "identifier": synthesis.id,
+        "author": publisher,
+        "publisher": publisher,
+        "about": defined_terms(site, list(synthesis.taxonomy)),
+        "creativeWorkStatus": record.status,
+        "isPartOf": website(site),
+        "isBasedOn": [
+            {"@type": "ScholarlyArticle", "@id": arxiv_abs(pid), "name": site.title_of(pid)} for pid in synthesis.papers
+        ],
+        "correction": [
+            {
+                "@type": "CorrectionComment",
+                "@id": f"{living}#correction-{event.id}",
+                "identifier": event.id,
+                "datePublished": event.date,
+                "genre": event.type,
+                "text": event.description,
+                **({"about": {"@type": "Claim", "@id": absolute_url(site.settings, urls.claim_url(event.claim_id)) + "#claim"}}
+                   if event.claim_id and _valid_claim_id(event.claim_id) else {}),
+            }
+            for event in record.corrections
+        ],
+    }  # fmt: skip
+    if synthesis.abstract:
+        work["abstract"] = synthesis.abstract
+    if synthesis.research_question:
+        work["description"] = synthesis.research_question
+    if synthesis.added:
+        work["datePublished"] = synthesis.added
+    return work
+
+
+def claim_jsonld(site: Site, claim: Claim) -> dict[str, Any]:
+    loaded = site.papers.get(claim.paper_base)
+    paper = loaded.record if loaded else None
+    appearance = article_reference(paper, claim.paper_base)
+    appearance["identifier"] = {"@type": "PropertyValue", "propertyID": "arXiv", "value": claim.paper_id}
+    return {"@context": SCHEMA_ORG, **claim_review(site, claim, appearance), "isPartOf": website(site)}
+
+
+def _valid_claim_id(claim_id: str) -> bool:
+    try:
+        urls.claim_url(claim_id)
+    except urls.UnsafeIdError:
+        return False
+    return True
+
+
+# --- meta tags ------------------------------------------------------------------------------
+
+
+def paper_meta(site: Site, paper: Paper, living: str) -> list[tuple[str, str]]:
+    meta: list[tuple[str, str]] = [("citation_title", paper.title)]
+    meta += [("citation_author", name) for name in paper.authors]
+    if paper.year:
+        meta += [("citation_publication_date", str(paper.year)), ("citation_date", str(paper.year))]
+    meta += [
+        ("citation_arxiv_id", paper.id),
+        ("citation_technical_report_institution", "arXiv"),
+        ("citation_technical_report_number", f"arXiv:{paper.id}"),
+        ("citation_abstract_html_url", arxiv_abs(paper.id)),
+        ("citation_pdf_url", arxiv_pdf(paper.id)),
+    ]
+    if paper.links.doi:
+        meta.append(("citation_doi", paper.links.doi))
+    if living:
+        meta.append(("citation_public_url", living))
+    meta += [("citation_keywords", site.corpus.categories[s].title) for s in paper.taxonomy if s in site.corpus.categories]
+    return meta
+
+
+def synthesis_meta(site: Site, synthesis: Synthesis, living: str) -> list[tuple[str, str]]:
+    publisher = synthesis.provenance.publisher
+    meta: list[tuple[str, str]] = [("citation_title", synthesis.title), ("citation_author", publisher)]
+    if synthesis.added:
+        meta += [("citation_publication_date", scholar_date(synthesis.added)), ("citation_date", scholar_date(synthesis.added))]
+    meta += [
+        ("citation_technical_report_institution", publisher),
+        ("citation_technical_report_number", synthesis.id),
+        ("citation_publisher", publisher),
+    ]
+    if living:
+        meta.append(("citation_public_url", living))
+    meta += [("citation_keywords", site.corpus.categories[s].title) for s in synthesis.taxonomy if s in site.corpus.categories]
+    return meta
+
+
+# --- the builder ----------------------------------------------------------------------------
+
+
+def head_context(renderer: Renderer, page: RenderedPage, claims: dict[str, Claim], records: dict[str, Any]) -> dict[str, Any]:
+    site = renderer.site
+    settings = site.settings
+    living = absolute_url(settings, page.url) if site_base(settings) else ""
+    opengraph: list[tuple[str, str]] = [
+        ("og:title", page.title),
+        ("og:description", page.description),
+        ("og:type", "article" if page.kind in ARTICLE_KINDS else "website"),
+        ("og:site_name", settings.site_name),
+    ]
+    if living:
+        opengraph.append(("og:url", living))
+    meta: list[tuple[str, str]] = []
+    jsonld: dict[str, Any] | None = None
+    record = records.get(page.url)
+    if page.kind == "paper" and isinstance(record, Paper):
+        meta, jsonld = paper_meta(site, record, living), paper_jsonld(site, record, page.url)
+    elif page.kind == "synthesis" and isinstance(record, Synthesis):
+        meta, jsonld = synthesis_meta(site, record, living), synthesis_jsonld(site, record, page.url)
+    elif page.kind == "claim" and page.url in claims:
+        jsonld = claim_jsonld(site, claims[page.url])
+    feed_url = absolute_url(settings, FEED_PATH) if site_base(settings) else renderer.links(page.url).to(FEED_PATH)
+    return {
+        "meta": [(name, value) for name, value in meta if value],
+        "opengraph": [(prop, value) for prop, value in opengraph if value],
+        "feed_url": feed_url,
+        "feed_title": f"{settings.site_name}: new records and corrections",
+        "jsonld": jsonld,
+    }
 
 
 def add_head_metadata(renderer: Renderer, output: Output) -> None:
-    """Not implemented yet."""
+    site = renderer.site
+    template = renderer.env.get_template("kb/partials/head.html")
+    records: dict[str, Any] = {urls.paper_url(pid): loaded.record for pid, loaded in site.papers.items()}
+    records.update({urls.synthesis_url(sid): loaded.record for sid, loaded in site.corpus.syntheses.items()})
+    claims = {urls.claim_url(claim.claim_id): claim for claim in renderer.all_claims()}
+    for page in output.pages:
+        if page.kind not in ARTICLE_KINDS and page.kind not in PLAIN_KINDS:
+            continue
+        head = template.render(**head_context(renderer, page, claims, records)).strip()
+        page.head = f"{page.head}\n{head}" if page.head else head

@@ -70,6 +70,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             log.warning(f"kb: content/{src_uri} is replaced by the generated page at the same URL")
             files.remove(existing)
         files.append(File.generated(config, src_uri, content=""))
+    contributing = Path(config.config_file_path).parent / "CONTRIBUTING.md"
+    if contributing.exists() and files.get_file_from_path("contributing.md") is None:
+        # One text for GitHub and the site: the maintainers' guide becomes the Contributing page.
+        files.append(File.generated(config, "contributing.md", content=contributing.read_text(encoding="utf-8")))
     for static in _state.output.files:
         files.append(File.generated(config, static.path, content=static.content))
     return files

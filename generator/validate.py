@@ -39,6 +39,8 @@ from .problems import Location, Problems, Severity, did_you_mean
 R = TypeVar("R", bound=Record)
 
 INVISIBLE_CATEGORIES = {"Cf"}  # format characters: bidi overrides, zero-width joiners, BOMs
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}  # every other control character (category Cc) is refused
+ID_COLUMNS = {"paper_id", "claim_id", "category"}
 
 
 @dataclass(frozen=True)
@@ -74,29 +76,60 @@ def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], li
     csv_files: list[Path] = []
     for folder, allowed in (("records", {".yaml", ".yml", ".bib", ".txt"}), ("ledgers", {".csv"})):
         base = root / folder
+        if base.is_symlink():
+            problems.add(
+                "file-symlink",
+                Location(folder),
+                "",
+                f"`{folder}/` is a symbolic link ({_link_target(base)})",
+                f"make `{folder}/` a real folder inside the repository",
+            )
+            continue
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
             rel = path.relative_to(root).as_posix()
             if path.is_symlink():
-                problems.add("file-symlink", Location(rel), "", "symbolic links are not allowed here", "commit the file itself")
+                problems.add(
+                    "file-symlink",
+                    Location(rel),
+                    "",
+                    f"symbolic links are not allowed here ({_link_target(path)})",
+                    "commit the file itself",
+                )
                 continue
             if path.is_dir() or path.name.startswith("."):
                 continue
             suffix = path.suffix.lower()
             if suffix not in allowed or (suffix == ".txt" and path.parent.name != "sources"):
                 problems.add(
-                    "file-unknown-type", Location(rel), "", f"`{path.name}` is not a record, ledger or bibliography",
+                    "file-unknown-type",
+                    Location(rel),
+                    "",
+                    f"`{path.name}` is not a record, ledger or bibliography",
                     "records are .yaml, ledgers .csv, bibliographies .bib, source texts records/sources/*.txt",
-                )  # fmt: skip
+                )
                 continue
             if suffix == ".yml":
                 problems.add(
-                    "file-yml-extension", Location(rel), "", "record uses the `.yml` extension",
-                    "rename it to `.yaml`; it is read all the same", Severity.WARNING,
-                )  # fmt: skip
+                    "file-yml-extension",
+                    Location(rel),
+                    "",
+                    "record uses the `.yml` extension",
+                    "rename it to `.yaml`; it is read all the same",
+                    Severity.WARNING,
+                )
             {".yaml": yaml_files, ".yml": yaml_files, ".bib": bib_files, ".csv": csv_files}.get(suffix, []).append(path)
     return yaml_files, bib_files, csv_files
+
+
+def _link_target(path: Path) -> str:
+    """Say where a link points, and whether that is outside the project, without following it further."""
+    try:
+        target = path.readlink()
+    except OSError:
+        return "unreadable link"
+    return f"points to {target.as_posix()}"
 
 
 def validate_corpus(root: Path, problems: Problems) -> Corpus:
@@ -122,27 +155,40 @@ def validate_corpus(root: Path, problems: Problems) -> Corpus:
 
 
 def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) -> None:
+    corpus.records_read += 1
     kind = record_kind(doc.data, doc.path)
     if not isinstance(doc.data, dict):
-        problems.add("record-not-mapping", doc.location(()), "", "a record must be a mapping of `field: value` lines", "")
+        problems.add(
+            "record-not-mapping",
+            doc.location(()),
+            "",
+            "a record must be a mapping of `field: value` lines",
+            'start with the id, e.g. `id: "2503.23007"`',
+        )
         return
     if kind is None:
-        problems.add("field-missing", doc.location(()), "id", "required field `id` is missing", 'add `id: "2503.23007"`')
+        _report_unusable_id(doc, problems)
         return
-    corpus.records_read += 1
     if kind == "paper" and not _check_paper_id(doc, problems):
         return
+    text_ok = _check_text(doc, problems)
     record = _schema_validate(doc, RECORD_MODELS[kind], problems)
-    if record is None:
+    if record is None or not text_ok:
         return
-    _check_invisible_text(doc, problems)
     if isinstance(record, Paper | Synthesis | ExternalWork):
-        registry: dict[str, Any] = {"paper": corpus.papers, "synthesis": corpus.syntheses, "external": corpus.externals}[kind]
+        registry: dict[str, Any] = {
+            "paper": corpus.papers,
+            "synthesis": corpus.syntheses,
+            "external": corpus.externals,
+        }[kind]
         if record.id in registry:
             problems.add(
-                "id-duplicate", doc.location(("id",)), "id",
-                f"id `{record.id}` is also used by {registry[record.id].doc.path}", "each record needs its own id",
-            )  # fmt: skip
+                "id-duplicate",
+                doc.location(("id",)),
+                "id",
+                f"id `{record.id}` is also used by {registry[record.id].doc.path}",
+                "each record needs its own id",
+            )
             return
         registry[record.id] = Loaded(record, doc)
     elif kind == "taxonomy":
@@ -158,29 +204,65 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
             corpus.retractions[retraction.id] = retraction
 
 
+def _report_unusable_id(doc: load.RawDocument, problems: Problems) -> None:
+    """The id is missing, empty or not text, so the record's kind is unknown."""
+    if "id" not in doc.data:
+        problems.add(
+            "field-missing", doc.location(()), "id", "required field `id` is missing", 'add `id: "2503.23007"`'
+        )
+        return
+    identifier = doc.data["id"]
+    location = doc.location(("id",))
+    raw = doc.implicit.get(("id",))
+    if identifier is None:
+        problems.add("field-null", location, "id", "`id` is empty", 'give the record its id, e.g. `id: "2503.23007"`')
+    elif raw is not None and ARXIV_ID_RE.fullmatch(raw):
+        problems.add(
+            "id-unquoted", location, "id", f"YAML reads the unquoted id `{raw}` as a number", f'quote it: id: "{raw}"'
+        )
+    else:
+        shown = f"`{raw}`" if raw is not None else _describe(identifier)
+        problems.add(
+            "id-invalid",
+            location,
+            "id",
+            f"the id must be text, not {shown}",
+            'write the id in quotes, e.g. `id: "2503.23007"`, `id: "SRCH:7693EED1"` or `id: "ext:slug"`',
+        )
+
+
 def _check_paper_id(doc: load.RawDocument, problems: Problems) -> bool:
     """Identity errors come first and alone: a bad id must never become a path."""
     identifier = doc.data.get("id")
     location = doc.location(("id",))
     if ("id",) in doc.implicit:
         problems.add(
-            "id-unquoted", location, "id", f"YAML reads the unquoted id `{doc.implicit[('id',)]}` as a number",
+            "id-unquoted",
+            location,
+            "id",
+            f"YAML reads the unquoted id `{doc.implicit[('id',)]}` as a number",
             f'quote it: id: "{doc.implicit[("id",)]}"',
-        )  # fmt: skip
+        )
         return False
     if not isinstance(identifier, str) or not ARXIV_ID_RE.fullmatch(identifier):
         shown = ascii(identifier) if isinstance(identifier, str) else repr(identifier)
         problems.add(
-            "id-invalid", location, "id", f"{shown} is not an arXiv id",
+            "id-invalid",
+            location,
+            "id",
+            f"{shown} is not an arXiv id",
             "use `2503.23007` (new style) or `hep-th/9901001` (old style); external works use `ext:slug`",
-        )  # fmt: skip
+        )
         return False
     match = ARXIV_ID_RE.fullmatch(identifier)
     if match and match.group("version"):
         problems.add(
-            "id-versioned", location, "id", f"paper id `{identifier}` carries a version",
+            "id-versioned",
+            location,
+            "id",
+            f"paper id `{identifier}` carries a version",
             f'one record per paper: id: "{match.group("base")}" and versions: ["{match.group("version")}"]',
-        )  # fmt: skip
+        )
         return False
     return True
 
@@ -194,36 +276,118 @@ def _schema_validate(doc: load.RawDocument, model: type[R], problems: Problems) 
         return None
 
 
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of `field: value` lines",
+    "model_type": "a mapping of `field: value` lines",
+    "model_attributes_type": "a mapping of `field: value` lines",
+}
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    """('cites', 0, 'role') -> `cites[0].role`, the way problems name a field."""
+    return ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in loc).replace(".[", "[")
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
 def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: Any, problems: Problems) -> None:
     loc: tuple[str | int, ...] = tuple(error["loc"])
-    dotted = ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in loc).replace(".[", "[")
+    dotted = _dotted(loc)
     kind: str = error["type"]
     value = error.get("input")
+    raw = doc.implicit.get(loc)
     if kind == "missing":
-        problems.add("field-missing", doc.location(loc[:-1]), dotted, f"required field `{loc[-1]}` is missing", f"add `{loc[-1]}:`")
+        problems.add(
+            "field-missing",
+            doc.location(loc[:-1]),
+            dotted,
+            f"required field `{loc[-1]}` is missing",
+            f"add `{loc[-1]}:`",
+        )
     elif kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
-        problems.add("field-unknown", doc.location(loc), dotted, f"unknown field `{loc[-1]}`", did_you_mean(str(loc[-1]), allowed))
+        problems.add(
+            "field-unknown",
+            doc.location(loc),
+            dotted,
+            f"unknown field `{loc[-1]}`",
+            did_you_mean(str(loc[-1]), allowed),
+        )
     elif kind == "literal_error":
         expected = [v.strip("'") for v in error["ctx"]["expected"].replace(" or ", ", ").split(", ")]
-        problems.add("enum-invalid", doc.location(loc), dotted, f"{value!r} is not an allowed value", did_you_mean(str(value), expected))
-    elif loc in doc.implicit and kind.endswith("_type"):
-        raw = doc.implicit[loc]
+        shown = repr(value) if isinstance(value, str) else f"`{raw}`" if raw is not None else repr(value)
         problems.add(
-            "yaml-implicit-type", doc.location(loc), dotted, f"YAML reads the unquoted value `{raw}` as a {type(value).__name__}",
+            "enum-invalid",
+            doc.location(loc),
+            dotted,
+            f"{shown} is not an allowed value",
+            did_you_mean(str(raw or value), expected),
+        )
+    elif raw is not None and kind == "string_type":
+        problems.add(
+            "yaml-implicit-type",
+            doc.location(loc),
+            dotted,
+            f"YAML reads the unquoted value `{raw}` as a {type(value).__name__}",
             f'quote it: "{raw}"',
-        )  # fmt: skip
+        )
     elif value is None and kind.endswith("_type"):
-        problems.add("field-null", doc.location(loc), dotted, f"`{loc[-1]}` is empty", "give it a value, or remove the line if it is optional")
+        problems.add(
+            "field-null",
+            doc.location(loc),
+            dotted,
+            f"`{loc[-1]}` is empty",
+            "give it a value, or remove the line if it is optional",
+        )
     elif kind == "list_type":
-        problems.add("field-type", doc.location(loc), dotted, f"`{loc[-1]}` must be a list", f"write it as a list:\n      {loc[-1]}:\n        - …")
+        problems.add(
+            "field-type",
+            doc.location(loc),
+            dotted,
+            f"`{loc[-1]}` must be a list, not {_describe(value)}",
+            f"write it as a list:\n      {loc[-1]}:\n        - …",
+        )
+    elif kind in _EXPECTED:
+        name = loc[-1] if isinstance(loc[-1], str) else dotted
+        got = f"`{raw}`" if raw is not None else _describe(value)
+        hint = "remove the quotes" if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type") else ""
+        problems.add("field-type", doc.location(loc), dotted, f"`{name}` must be {_EXPECTED[kind]}, not {got}", hint)
     elif kind.endswith("_type"):
         problems.add("field-type", doc.location(loc), dotted, error["msg"], "")
+    elif kind == "string_too_short" and value == "":
+        problems.add("field-empty", doc.location(loc), dotted, f"`{loc[-1]}` is empty", "give it a value")
     elif kind == "string_pattern_mismatch":
         shown = ascii(value) if isinstance(value, str) else repr(value)
-        problems.add("field-pattern", doc.location(loc), dotted, f"{shown} does not have the required form", _pattern_hint(dotted))
+        problems.add(
+            "field-pattern",
+            doc.location(loc),
+            dotted,
+            f"{shown} does not have the required form",
+            _pattern_hint(dotted),
+        )
     elif kind == "value_error" and "correction_count" in str(error.get("msg")):
-        problems.add("correction-count-mismatch", doc.location((*loc, "correction_count")), f"{dotted}.correction_count", error["msg"].removeprefix("Value error, "), "set correction_count to the number of events")
+        problems.add(
+            "correction-count-mismatch",
+            doc.location((*loc, "correction_count")),
+            f"{dotted}.correction_count",
+            error["msg"].removeprefix("Value error, "),
+            "set correction_count to the number of events",
+        )
     else:
         problems.add("field-invalid", doc.location(loc), dotted, str(error["msg"]).removeprefix("Value error, "), "")
 
@@ -264,16 +428,39 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _check_invisible_text(doc: load.RawDocument, problems: Problems) -> None:
-    """Bidi overrides and zero-width characters are shown visibly on pages; tell the author too."""
+def _check_text(doc: load.RawDocument, problems: Problems) -> bool:
+    """Control characters are refused; bidi overrides and zero-width characters are shown visibly, with a warning."""
+    ok = True
     for key_path, value in _walk_strings(doc.data, ()):
-        hidden = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) in INVISIBLE_CATEGORIES})
-        if hidden:
-            problems.add(
-                "text-invisible-char", doc.location(key_path), ".".join(map(str, key_path)),
-                f"text contains invisible control characters ({', '.join(hidden)})",
-                "they are shown as visible codes on the site; delete them unless they are intended", Severity.WARNING,
-            )  # fmt: skip
+        ok = check_string(value, doc.location(key_path), _dotted(key_path), problems) and ok
+    return ok
+
+
+def check_string(value: str, location: Location, field_name: str, problems: Problems) -> bool:
+    """One text value: False (and an error) on control characters; a warning on invisible ones."""
+    controls = sorted(
+        {f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS}
+    )
+    if controls:
+        problems.add(
+            "text-control-char",
+            location,
+            field_name,
+            f"text contains control characters ({', '.join(controls)})",
+            "delete them; they are invisible in editors and invalid on web pages",
+        )
+        return False
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) in INVISIBLE_CATEGORIES})
+    if hidden:
+        problems.add(
+            "text-invisible-char",
+            location,
+            field_name,
+            f"text contains invisible control characters ({', '.join(hidden)})",
+            "they are shown as visible codes on the site; delete them unless they are intended",
+            Severity.WARNING,
+        )
+    return True
 
 
 def _walk_strings(data: Any, key_path: tuple[str | int, ...]) -> typing.Iterator[tuple[tuple[str | int, ...], str]]:
@@ -306,32 +493,66 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
     def bad(column: str, code: str, message: str, hint: str) -> None:
         problems.add(code, Location(path, row.line, _column_number(cells, column)), column, message, hint)
 
+    for column, value in cells.items():
+        if column not in ID_COLUMNS:  # ids are checked against their patterns below
+            check_string(value, Location(path, row.line, _column_number(cells, column)), column, problems)
     paper_id = cells["paper_id"]
     if not ARXIV_ID_RE.fullmatch(paper_id):
-        bad("paper_id", "id-invalid", f"{ascii(paper_id)} is not an arXiv id", "write the id with its version, e.g. `2503.23007v1`")
+        bad(
+            "paper_id",
+            "id-invalid",
+            f"{paper_id!a} is not an arXiv id",
+            "write the id with its version, e.g. `2503.23007v1`",
+        )
     for column in ("claim",):
         if not cells[column].strip():
             bad(column, "cell-empty", f"`{column}` is empty", "every row states one claim")
-    for column, vocab_name in (("claim_status", "claim_status"), ("evidence_status", "evidence_status"), ("source_depth", "source_depth")):
+    for column, vocab_name in (
+        ("claim_status", "claim_status"),
+        ("evidence_status", "evidence_status"),
+        ("source_depth", "source_depth"),
+    ):
         _check_vocab(cells[column], vocab_name, lambda m, h, c=column: bad(c, "enum-invalid", m, h))
     fit_verdict, _, fit_reason = cells["taxonomy_fit"].partition(":")
-    _check_vocab(fit_verdict, "taxonomy_fit", lambda m, h: bad("taxonomy_fit", "enum-invalid", m, h + " (written `verdict: reason`)"))
+    _check_vocab(
+        fit_verdict,
+        "taxonomy_fit",
+        lambda m, h: bad("taxonomy_fit", "enum-invalid", m, h + " (written `verdict: reason`)"),
+    )
     audit = parse_audit(cells["audit_status"])
-    _check_vocab(audit.result, "audit_status", lambda m, h: bad("audit_status", "enum-invalid", m, h + " (written `result; note; key=value`)"))
+    _check_vocab(
+        audit.result,
+        "audit_status",
+        lambda m, h: bad("audit_status", "enum-invalid", m, h + " (written `result; note; key=value`)"),
+    )
     claim_id = cells.get("claim_id", "")
     if claim_id and not CLAIM_ID_RE.fullmatch(claim_id):
-        bad("claim_id", "claim-id-invalid", f"{ascii(claim_id)} is not a claim id", "claim ids look like `c-1a2b3c4d`; run `kb ids` to assign one")
+        bad(
+            "claim_id",
+            "claim-id-invalid",
+            f"{claim_id!a} is not a claim id",
+            "claim ids look like `c-1a2b3c4d`; run `kb ids` to assign one",
+        )
     category = cells.get("category", "")
     if category and not SLUG_RE.fullmatch(category):
-        bad("category", "field-pattern", f"{ascii(category)} is not a category slug", "use a slug from records/taxonomy.yaml")
+        bad(
+            "category",
+            "field-pattern",
+            f"{category!a} is not a category slug",
+            "use a slug from records/taxonomy.yaml",
+        )
     if len(problems.errors) > before:
         return None
     if not claim_id:
         claim_id = provisional_claim_id(paper_id, cells["claim"])
         problems.add(
-            "claim-id-missing", Location(path, row.line), "claim_id", "row has no permanent claim_id yet",
-            "run `kb ids` to assign one; until then its anchor may change when the text changes", Severity.WARNING,
-        )  # fmt: skip
+            "claim-id-missing",
+            Location(path, row.line),
+            "claim_id",
+            "row has no permanent claim_id yet",
+            "run `kb ids` to assign one; until then its anchor may change when the text changes",
+            Severity.WARNING,
+        )
     return Claim(
         claim_id=claim_id,
         paper_id=paper_id,
@@ -378,7 +599,9 @@ def _check_claim_ids(claims: list[Claim], problems: Problems) -> None:
         first = seen.setdefault(claim.claim_id, claim)
         if first is not claim:
             problems.add(
-                "claim-id-duplicate", Location(claim.ledger, claim.row), "claim_id",
+                "claim-id-duplicate",
+                Location(claim.ledger, claim.row),
+                "claim_id",
                 f"claim id `{claim.claim_id}` is also used at {first.ledger}:{first.row}",
                 "claim ids are never reused: clear this cell and run `kb ids`",
-            )  # fmt: skip
+            )

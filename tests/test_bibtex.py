@@ -74,7 +74,10 @@ def test_authors_suffix_and_et_al() -> None:
 
 def test_authors_stray_comma_before_and() -> None:
     # d2l.bib, Cajal.Azoulay.1894
-    assert parse_authors(r"Ram{\'o}n y {C}ajal, Santiago, and Azoulay, L.")[0] == ["Santiago Ramón y Cajal", "L. Azoulay"]
+    assert parse_authors(r"Ram{\'o}n y {C}ajal, Santiago, and Azoulay, L.")[0] == [
+        "Santiago Ramón y Cajal",
+        "L. Azoulay",
+    ]
 
 
 # --- failed blocks: every one is a problem with a 1-based line -------------------------
@@ -162,7 +165,9 @@ def test_unsafe_urls_are_dropped_with_a_warning(link: str) -> None:
 
 
 def test_urls_and_dois_are_cleaned() -> None:
-    entries, problems = parse(r"@misc{k, title={T}, url={https://example.org/a\_b}, doi={https://doi.org/10.1145/3544903}}")
+    entries, problems = parse(
+        r"@misc{k, title={T}, url={https://example.org/a\_b}, doi={https://doi.org/10.1145/3544903}}"
+    )
     assert (entries[0].url, entries[0].doi) == ("https://example.org/a_b", "10.1145/3544903")
     assert len(problems) == 0
 
@@ -268,6 +273,4 @@ def test_real_healthver_comma_separated_authors() -> None:
     (entry,) = read_bibtex(path, "healthver.bib", problems)
     assert entry.authors == ["Mourad Sarrouti", "Asma Ben Abacha", "Yassine Mrabet", "Dina Demner-Fushman"]
     assert (entry.venue, entry.year, entry.entry_type) == ("EMNLP", 2021, "inproceedings")
-    assert [(p.code, p.location.line, p.severity) for p in problems] == [
-        ("bib-author-commas", 3, Severity.WARNING)
-    ]
+    assert [(p.code, p.location.line, p.severity) for p in problems] == [("bib-author-commas", 3, Severity.WARNING)]

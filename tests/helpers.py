@@ -1,0 +1,143 @@
+"""Shared helpers for the hostile-input tests: a minimal valid project on disk, and a run of `collect`.
+
+`make_project` writes one paper, one category and one ledger row that validate cleanly,
+so a test changes exactly one thing and asserts the exact diagnostic that thing causes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from generator.build import collect
+from generator.link import Site
+from generator.problems import Problem
+from tests.conftest import REPO
+
+PAPER_ID = "2409.02060"
+CLAIM_ID = "c-0123abcd"
+
+TAXONOMY = """\
+categories:
+- slug: moe
+  title: Mixture of experts
+  description: Sparse expert layers.
+"""
+
+PAPER = f"""\
+id: "{PAPER_ID}"
+versions: ["v1"]
+title: "A paper"
+authors:
+  - "Ada Lovelace"
+year: 2024
+summary: "One line."
+taxonomy: ["moe"]
+"""
+
+HEADER = "paper_id,claim,claim_status,evidence_status,source_depth,source_quote,page_or_section,taxonomy_fit,audit_status,claim_id"
+ROW_FIELDS = {
+    "paper_id": f"{PAPER_ID}v1",
+    "claim": "Experts specialise.",
+    "claim_status": "supported",
+    "evidence_status": "has evidence row",
+    "source_depth": "full-text",
+    "source_quote": "They specialise.",
+    "page_or_section": "p1",
+    "taxonomy_fit": "in-scope: fits",
+    "audit_status": "pass; checked",
+    "claim_id": CLAIM_ID,
+}
+ROW = ",".join(ROW_FIELDS.values())
+LEDGER = f"{HEADER}\n{ROW}\n"
+
+
+def csv_cell(value: str) -> str:
+    """Quote a cell the way a spreadsheet would."""
+    if any(ch in value for ch in ',"\n\r') or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def row(**cells: str) -> str:
+    """One ledger line: the valid row with some cells replaced (values quoted as needed)."""
+    values = {**ROW_FIELDS, **cells}
+    return ",".join(csv_cell(v) for v in values.values())
+
+
+def make_project(
+    root: Path,
+    papers: Mapping[str, str] | None = None,
+    ledgers: Mapping[str, str | bytes] | None = None,
+    files: Mapping[str, str | bytes] | None = None,
+    taxonomy: str = TAXONOMY,
+) -> Path:
+    """A project with records/taxonomy.yaml, records/papers/<name> and ledgers/<name>.
+
+    `papers` maps a file name (relative to records/papers/) to its text; by default one valid paper.
+    `ledgers` maps a file name (relative to ledgers/) to its text or bytes; by default one valid row.
+    `files` adds any other file relative to the project root.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    write(root / "records" / "taxonomy.yaml", taxonomy)
+    for name, text in (papers if papers is not None else {f"{PAPER_ID}.yaml": PAPER}).items():
+        write(root / "records" / "papers" / name, text)
+    (root / "ledgers").mkdir(exist_ok=True)
+    for name, content in (ledgers if ledgers is not None else {"x.csv": LEDGER}).items():
+        write(root / "ledgers" / name, content)
+    for name, content in (files or {}).items():
+        write(root / name, content)
+    return root
+
+
+def make_buildable_project(root: Path, **kwargs: object) -> Path:
+    """`make_project` plus what a real MkDocs build needs: mkdocs.yml, content/, overrides/ and the hooks."""
+    make_project(root, **kwargs)  # type: ignore[arg-type]
+    for part in ("content", "overrides"):
+        shutil.copytree(REPO / part, root / part)
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "generator").mkdir(exist_ok=True)
+    shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", root / "generator" / "mkdocs_hooks.py")
+    return root
+
+
+def write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        # newline="" keeps \r\n exactly as a test wrote it
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+
+
+def run(root: Path) -> Site:
+    return collect(root)
+
+
+def errors(site: Site) -> list[Problem]:
+    return site.problems.errors
+
+
+def warnings(site: Site) -> list[Problem]:
+    return site.problems.warnings
+
+
+def codes(problems: Iterable[Problem]) -> list[str]:
+    return [p.code for p in problems]
+
+
+def only(site: Site, code: str | None = None) -> Problem:
+    """The single error of the run (optionally checking its code); fails with the full report otherwise."""
+    found = site.problems.errors
+    assert len(found) == 1, site.problems.report()
+    if code is not None:
+        assert found[0].code == code, site.problems.report()
+    return found[0]
+
+
+def diagnostic(problem: Problem) -> tuple[str, str, int | None, str]:
+    """(code, path, line, field): what every exact-diagnostic assertion compares."""
+    return problem.code, problem.location.path, problem.location.line, problem.field
