@@ -34,11 +34,17 @@ def read_settings(root: Path, problems: Problems) -> Settings:
     config_path = root / "mkdocs.yml"
     if not config_path.exists():
         return Settings()
-    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}  # noqa: S506 - safe subclass
+    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
     kb: dict[str, Any] = (config.get("extra") or {}).get("kb") or {}
     threshold = kb.get("hub_threshold", Settings.hub_threshold)
     if not isinstance(threshold, int) or threshold < 1:
-        problems.add("config-invalid", Location("mkdocs.yml"), "extra.kb.hub_threshold", "must be a whole number of at least 1", "e.g. 3")
+        problems.add(
+            "config-invalid",
+            Location("mkdocs.yml"),
+            "extra.kb.hub_threshold",
+            "must be a whole number of at least 1",
+            "e.g. 3",
+        )
         threshold = Settings.hub_threshold
     return Settings(
         site_name=str(config.get("site_name") or Settings.site_name),

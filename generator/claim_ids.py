@@ -40,7 +40,11 @@ def _published_claim_ids(root: Path) -> set[str]:
     lock = root / "urls.lock"
     if not lock.exists():
         return set()
-    return {line.rsplit("/", 2)[-2] for line in lock.read_text(encoding="utf-8").splitlines() if line.startswith("claims/c-")}
+    return {
+        line.rsplit("/", 2)[-2]
+        for line in lock.read_text(encoding="utf-8").splitlines()
+        if line.startswith("claims/c-")
+    }
 
 
 def fill_claim_ids(root: Path, check: bool = False) -> int:

@@ -161,7 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception:  # noqa: BLE001 - a crash must still say what it is
         traceback.print_exc()
-        print("kb: internal error (a bug in kb, not in your data); please report it with the trace above.", file=sys.stderr)
+        print(
+            "kb: internal error (a bug in kb, not in your data); please report it with the trace above.",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -146,7 +146,11 @@ def _shares(edges: list[Edge], attribute: str, vocabulary: Vocabulary) -> list[S
     for edge in edges:
         by_label[getattr(edge, attribute) or UNCLASSIFIED].add(edge.citing)
     labels = [*vocabulary.values, UNCLASSIFIED]
-    return [Share(label, len(by_label[label]), len(citing), tuple(sorted(by_label[label]))) for label in labels if by_label[label]]
+    return [
+        Share(label, len(by_label[label]), len(citing), tuple(sorted(by_label[label])))
+        for label in labels
+        if by_label[label]
+    ]
 
 
 def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> Site:
@@ -170,7 +174,9 @@ def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> 
     return site
 
 
-def _unknown(site: Site, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]) -> None:
+def _unknown(
+    site: Site, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
+) -> None:
     site.problems.add(code, location, field_name, f"unknown {what} `{value}`", did_you_mean(value, choices))
 
 
@@ -178,7 +184,15 @@ def _link_taxonomy(site: Site) -> None:
     categories = site.corpus.categories
     for slug, category in categories.items():
         if category.parent is not None and category.parent not in categories:
-            _unknown(site, site.corpus.category_docs[slug], "parent", "ref-unknown-category", "parent category", category.parent, list(categories))
+            _unknown(
+                site,
+                site.corpus.category_docs[slug],
+                "parent",
+                "ref-unknown-category",
+                "parent category",
+                category.parent,
+                list(categories),
+            )
             site.children[None].append(slug)
         else:
             site.children[category.parent].append(slug)
@@ -207,22 +221,46 @@ def _link_papers(site: Site) -> None:
             if slug in corpus.categories:
                 site.papers_by_category[slug].append(pid)
             else:
-                _unknown(site, loaded.location("taxonomy", index), f"taxonomy[{index}]", "ref-unknown-category", "category", slug, list(corpus.categories))
+                _unknown(
+                    site,
+                    loaded.location("taxonomy", index),
+                    f"taxonomy[{index}]",
+                    "ref-unknown-category",
+                    "category",
+                    slug,
+                    list(corpus.categories),
+                )
         for index, citation in enumerate(paper.cites):
             target = arxiv_base(citation.target) if not citation.target.startswith("ext:") else citation.target
             location = loaded.location("cites", index, "target")
             if target not in corpus.papers and target not in corpus.externals:
-                _unknown(site, location, f"cites[{index}].target", "ref-unknown-target", "cited work", citation.target, targets)
+                _unknown(
+                    site,
+                    location,
+                    f"cites[{index}].target",
+                    "ref-unknown-target",
+                    "cited work",
+                    citation.target,
+                    targets,
+                )
                 continue
             if target == pid:
-                site.problems.add("cite-self", location, f"cites[{index}].target", "a paper cannot cite itself", "remove this entry")
+                site.problems.add(
+                    "cite-self", location, f"cites[{index}].target", "a paper cannot cite itself", "remove this entry"
+                )
                 continue
             edge = Edge(pid, target, citation.role, citation.polarity, citation.context, location)
             site.edges.append(edge)
             site.cites[pid].append(edge)
             site.cited_by[target].append(edge)
         if paper.status == "withdrawn" and paper.tombstone is None:
-            site.problems.add("tombstone-missing", loaded.location("status"), "tombstone", "a withdrawn record needs a tombstone", "add tombstone: {reason, date, see_instead}")
+            site.problems.add(
+                "tombstone-missing",
+                loaded.location("status"),
+                "tombstone",
+                "a withdrawn record needs a tombstone",
+                "add tombstone: {reason, date, see_instead}",
+            )
 
 
 def _link_claims(site: Site) -> None:
@@ -243,7 +281,15 @@ def _link_claims(site: Site) -> None:
                 f"add `{claim.version}` to versions in the paper's record", Severity.WARNING,
             )  # fmt: skip
         if claim.category and claim.category not in site.corpus.categories:
-            _unknown(site, Location(claim.ledger, claim.row), "category", "ref-unknown-category", "category", claim.category, list(site.corpus.categories))
+            _unknown(
+                site,
+                Location(claim.ledger, claim.row),
+                "category",
+                "ref-unknown-category",
+                "category",
+                claim.category,
+                list(site.corpus.categories),
+            )
         site.claims_by_paper[base].append(claim)
 
 
@@ -254,12 +300,28 @@ def _link_syntheses(site: Site) -> None:
             if slug in corpus.categories:
                 site.syntheses_by_category[slug].append(sid)
             else:
-                _unknown(site, loaded.location("taxonomy", index), f"taxonomy[{index}]", "ref-unknown-category", "category", slug, list(corpus.categories))
+                _unknown(
+                    site,
+                    loaded.location("taxonomy", index),
+                    f"taxonomy[{index}]",
+                    "ref-unknown-category",
+                    "category",
+                    slug,
+                    list(corpus.categories),
+                )
         for index, pid in enumerate(loaded.record.papers):
             if arxiv_base(pid) in corpus.papers:
                 site.syntheses_by_paper[arxiv_base(pid)].append(sid)
             else:
-                _unknown(site, loaded.location("papers", index), f"papers[{index}]", "ref-unknown-paper", "paper", pid, list(corpus.papers))
+                _unknown(
+                    site,
+                    loaded.location("papers", index),
+                    f"papers[{index}]",
+                    "ref-unknown-paper",
+                    "paper",
+                    pid,
+                    list(corpus.papers),
+                )
 
 
 def _link_aliases(site: Site) -> None:
@@ -272,11 +334,29 @@ def _link_aliases(site: Site) -> None:
                 location = loaded.location("aliases", index)
                 alias_id = arxiv_base(alias) if not alias.startswith("SRCH:") else alias
                 if not (ARXIV_ID_RE.fullmatch(alias) or SYNTHESIS_ID_RE.fullmatch(alias)):
-                    site.problems.add("alias-invalid", location, f"aliases[{index}]", f"{ascii(alias)} is not an arXiv or SRCH id", "aliases are former ids")
+                    site.problems.add(
+                        "alias-invalid",
+                        location,
+                        f"aliases[{index}]",
+                        f"{alias!a} is not an arXiv or SRCH id",
+                        "aliases are former ids",
+                    )
                 elif alias_id in live:
-                    site.problems.add("alias-shadows-record", location, f"aliases[{index}]", f"alias `{alias}` is the id of a live record", "remove the alias")
+                    site.problems.add(
+                        "alias-shadows-record",
+                        location,
+                        f"aliases[{index}]",
+                        f"alias `{alias}` is the id of a live record",
+                        "remove the alias",
+                    )
                 elif alias_id in site.aliases:
-                    site.problems.add("alias-duplicate", location, f"aliases[{index}]", f"alias `{alias}` is already claimed by {site.aliases[alias_id]}", "")
+                    site.problems.add(
+                        "alias-duplicate",
+                        location,
+                        f"aliases[{index}]",
+                        f"alias `{alias}` is already claimed by {site.aliases[alias_id]}",
+                        "",
+                    )
                 else:
                     site.aliases[alias_id] = rid
 

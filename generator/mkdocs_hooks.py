@@ -23,6 +23,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from generator.build import build_site
 from generator.link import Site
+from generator.model import Paper, Synthesis
 from generator.render import Output, RenderedPage, Renderer, plain_text
 from generator.urls import page_source
 
@@ -98,7 +99,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     generated = _state.pages.get(page.file.src_uri)
     if generated is None:
         return html
-    page.toc = TableOfContents([AnchorLink(str(escape(entry.title)), entry.anchor, entry.level) for entry in generated.toc])
+    page.toc = TableOfContents(
+        [AnchorLink(str(escape(entry.title)), entry.anchor, entry.level) for entry in generated.toc]
+    )
     return generated.html
 
 
@@ -117,8 +120,11 @@ def on_post_build(config: MkDocsConfig) -> None:
 def home_variables(site: Site) -> dict[str, Any]:
     """What content/index.md may use through mkdocs-macros. Lists arrive as escaped HTML."""
     stats = site.stats
-    records = [*site.corpus.papers.values(), *site.corpus.syntheses.values()]
-    newest = sorted(records, key=lambda loaded: (loaded.record.added or "", loaded.record.id), reverse=True)[:8]  # type: ignore[attr-defined]
+    records: list[Paper | Synthesis] = [
+        *(loaded.record for loaded in site.corpus.papers.values()),
+        *(loaded.record for loaded in site.corpus.syntheses.values()),
+    ]
+    newest = sorted(records, key=lambda record: (record.added or "", record.id), reverse=True)[:8]
     renderer = Renderer(site)
     links = renderer.links("")
     render = renderer.env.get_template
@@ -132,6 +138,6 @@ def home_variables(site: Site) -> dict[str, Any]:
             "hubs": stats.hubs,
             "ledger_rows": stats.rows_read,
         },
-        "newest_html": render("kb/partials/newest.html").render(records=[r.record for r in newest], links=links, site=site),
+        "newest_html": render("kb/partials/newest.html").render(records=newest, links=links, site=site),
         "hubs_html": render("kb/partials/hubs.html").render(hubs=sorted(site.hubs), links=links, site=site),
     }

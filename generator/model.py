@@ -47,12 +47,15 @@ SynthesisId = Annotated[
     str,
     Field(description="Synthesis report id: `SRCH:` and eight upper-case hex digits.", pattern=r"^SRCH:[0-9A-F]{8}$"),
 ]
-Slug = Annotated[
-    str, Field(description="Lower-case words joined by hyphens.", pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-]
+Slug = Annotated[str, Field(description="Lower-case words joined by hyphens.", pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 OneLine = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, pattern=r"^[^\n\r]*$")]
 HttpsUrl = Annotated[
-    str, Field(description="An https:// address.", pattern=r"^https://[^\s<>\"'`]+$", examples=["https://arxiv.org/abs/2503.23007"])
+    str,
+    Field(
+        description="An https:// address.",
+        pattern=r"^https://[^\s<>\"'`]+$",
+        examples=["https://arxiv.org/abs/2503.23007"],
+    ),
 ]
 
 
@@ -277,7 +280,11 @@ class Citation(Record):
 
 
 class Links(Record):
-    doi: str = Field(default="", description="DOI without the resolver, e.g. `10.48550/arXiv.1701.06538`.", pattern=r"^(?:10\.\d{4,9}/\S+)?$")
+    doi: str = Field(
+        default="",
+        description="DOI without the resolver, e.g. `10.48550/arXiv.1701.06538`.",
+        pattern=r"^(?:10\.\d{4,9}/\S+)?$",
+    )
     code: HttpsUrl | None = Field(default=None, description="Official code repository.")
     openreview: HttpsUrl | None = Field(default=None, description="OpenReview forum page.")
     homepage: HttpsUrl | None = Field(default=None, description="Project page.")

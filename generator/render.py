@@ -22,7 +22,15 @@ from markupsafe import Markup, escape
 
 from . import urls
 from .link import Site
-from .model import LEDGER_COLUMN_DOCS, LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS, VOCABULARIES, Claim, Paper, Synthesis, arxiv_base
+from .model import (
+    LEDGER_COLUMN_DOCS,
+    LEDGER_COLUMNS,
+    OPTIONAL_LEDGER_COLUMNS,
+    VOCABULARIES,
+    Claim,
+    Paper,
+    Synthesis,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -96,7 +104,9 @@ def json_for_script(data: object) -> Markup:
 
 def make_environment(root: Path) -> jinja2.Environment:
     """Overrides first (`overrides/kb/...`), then the bundled templates."""
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(root / "overrides")), jinja2.FileSystemLoader(str(TEMPLATE_DIR))])
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(str(root / "overrides")), jinja2.FileSystemLoader(str(TEMPLATE_DIR))]
+    )
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,

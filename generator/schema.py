@@ -17,12 +17,19 @@ SCHEMA_BASE = "https://evidence-ledger.example/schema/"
 
 def schema_for(kind: str) -> dict[str, Any]:
     schema = RECORD_MODELS[kind].model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{SCHEMA_BASE}{kind}.schema.json", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_BASE}{kind}.schema.json",
+        **schema,
+    }
 
 
 def render_schemas() -> dict[str, str]:
     """File name -> exact file text, so tests can compare byte for byte."""
-    return {f"{kind}.schema.json": json.dumps(schema_for(kind), indent=2, ensure_ascii=False) + "\n" for kind in RECORD_MODELS}
+    return {
+        f"{kind}.schema.json": json.dumps(schema_for(kind), indent=2, ensure_ascii=False) + "\n"
+        for kind in RECORD_MODELS
+    }
 
 
 def write_schemas(out_dir: Path) -> list[Path]:

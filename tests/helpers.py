@@ -36,7 +36,20 @@ summary: "One line."
 taxonomy: ["moe"]
 """
 
-HEADER = "paper_id,claim,claim_status,evidence_status,source_depth,source_quote,page_or_section,taxonomy_fit,audit_status,claim_id"
+HEADER = ",".join(
+    (
+        "paper_id",
+        "claim",
+        "claim_status",
+        "evidence_status",
+        "source_depth",
+        "source_quote",
+        "page_or_section",
+        "taxonomy_fit",
+        "audit_status",
+        "claim_id",
+    )
+)
 ROW_FIELDS = {
     "paper_id": f"{PAPER_ID}v1",
     "claim": "Experts specialise.",

@@ -12,7 +12,6 @@ import pytest
 
 from generator.cli import main
 from generator.schema import render_schemas
-
 from tests.conftest import REPO
 
 
@@ -70,7 +69,9 @@ def test_generate_runs_without_mkdocs(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "pages.json").read_text(encoding="utf-8"))
     urls = {page["url"] for page in manifest}
     assert {"papers/2503.23007/", "syntheses/SRCH-7693EED1/", "taxonomy/", "claims/", "methodology/"} <= urls
-    assert "Existing Sparse Mixture of Experts" in (tmp_path / "papers" / "2503.23007" / "index.html").read_text(encoding="utf-8")
+    assert "Existing Sparse Mixture of Experts" in (tmp_path / "papers" / "2503.23007" / "index.html").read_text(
+        encoding="utf-8"
+    )
 
 
 class _TextExtractor(HTMLParser):
@@ -178,7 +179,10 @@ def test_navigation_does_not_list_papers(built_site: Path) -> None:
 
 def test_plain_mkdocs_build_uses_the_hooks(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "out")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "papers" / "2503.23007" / "index.html").exists()

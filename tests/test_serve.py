@@ -43,10 +43,14 @@ def test_serve_picks_up_record_edits(project: Path) -> None:
         url = f"http://127.0.0.1:{port}/evidence-ledger/papers/2503.23007/"  # site_url has a path
         assert "S2MoE: Robust Sparse Mixture of Experts" in _fetch(url, until="S2MoE")
         record = project / "records" / "papers" / "2503.23007.yaml"
-        record.write_text(record.read_text(encoding="utf-8").replace("S2MoE: Robust", "S2MoE (edited): Robust"), encoding="utf-8")
+        record.write_text(
+            record.read_text(encoding="utf-8").replace("S2MoE: Robust", "S2MoE (edited): Robust"), encoding="utf-8"
+        )
         assert "S2MoE (edited): Robust" in _fetch(url, until="S2MoE (edited)")
         ledger = project / "ledgers" / "moe-ffn.csv"
-        ledger.write_text(ledger.read_text(encoding="utf-8").replace("TopK setting.", "TopK setting (edited)."), encoding="utf-8")
+        ledger.write_text(
+            ledger.read_text(encoding="utf-8").replace("TopK setting.", "TopK setting (edited)."), encoding="utf-8"
+        )
         assert "TopK setting (edited)." in _fetch(url, until="TopK setting (edited).")
     finally:
         server.terminate()
