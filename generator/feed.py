@@ -1,9 +1,123 @@
-"""Placeholder: filled in by its owner."""
+"""The Atom feed (`feed.xml`): new records and published corrections, newest first.
+
+* A new paper or synthesis is an entry dated by its record's `added` date.
+* Each correction event of a synthesis (`correction_record.corrections`) is an
+  entry dated by the event, linking to its anchor in the correction history.
+
+The XML is built with xml.etree, so every text and attribute is escaped by the
+serialiser; characters XML 1.0 cannot carry at all are dropped. Links are
+absolute from `site_url`; without one they are relative to the feed. Entry ids
+are the entries' permanent URLs (or `urn:` names without a site_url), and the
+feed's `updated` is the newest entry's date, never the build time, so the feed
+of an unchanged corpus is byte-for-byte the same.
+"""
 
 from __future__ import annotations
 
-from .render import Output, Renderer
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from . import urls
+from .cite import absolute_url, maintainers, site_base
+from .link import Site
+from .render import Output, Renderer, StaticFile
+
+FEED_PATH = "feed.xml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MAX_ENTRIES = 200
+EPOCH = "1970-01-01"
+_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text XML 1.0 can carry: control characters other than TAB, LF and CR are removed."""
+    return _XML_INVALID.sub("", value)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    date: str  # YYYY-MM-DD
+    kind: str  # "paper", "synthesis" or "correction"
+    key: str  # stable, unique: the entry's path
+    title: str
+    summary: str
+    page_url: str  # site-relative, may carry a #fragment
+    categories: tuple[str, ...]
+
+
+def collect_entries(site: Site) -> list[FeedEntry]:
+    entries: list[FeedEntry] = []
+    for pid, loaded in site.papers.items():
+        paper = loaded.record
+        if paper.added:
+            url = urls.paper_url(pid)
+            summary = paper.summary or f"Record of arXiv:{pid} added to the knowledge base."
+            entries.append(FeedEntry(paper.added, "paper", url, f"New paper: {paper.title}", summary, url, ("new-record", "paper")))
+    for sid, loaded_synthesis in site.corpus.syntheses.items():
+        synthesis = loaded_synthesis.record
+        url = urls.synthesis_url(sid)
+        if synthesis.added:
+            entries.append(FeedEntry(
+                synthesis.added, "synthesis", url, f"New synthesis: {synthesis.title}", synthesis.research_question, url,
+                ("new-record", "synthesis"),
+            ))  # fmt: skip
+        for event in synthesis.correction_record.corrections:
+            anchor = f"{url}#correction-{event.id}"
+            summary = event.description + (f" (claim {event.claim_id})" if event.claim_id else "")
+            entries.append(FeedEntry(
+                event.date, "correction", anchor, f"Correction ({event.type}) to {synthesis.title}", summary, anchor,
+                ("correction", event.type),
+            ))  # fmt: skip
+    entries.sort(key=lambda e: (e.date, e.kind, e.key), reverse=True)
+    return entries[:MAX_ENTRIES]
+
+
+def _timestamp(date: str) -> str:
+    return f"{date}T00:00:00Z"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attributes.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def render_feed(site: Site, entries: list[FeedEntry]) -> bytes:
+    settings = site.settings
+    base = site_base(settings)
+
+    def href(url: str) -> str:
+        return absolute_url(settings, url) if base else url
+
+    def entry_id(url: str) -> str:
+        return absolute_url(settings, url) if base else "urn:x-evidence-ledger:" + url
+
+    feed = ET.Element("feed", {"xmlns": ATOM_NS})
+    _sub(feed, "id", base or "urn:x-evidence-ledger:feed")
+    _sub(feed, "title", settings.site_name)
+    _sub(feed, "subtitle", f"New records and corrections in {settings.site_name}.")
+    _sub(feed, "updated", _timestamp(entries[0].date if entries else EPOCH))
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=href(FEED_PATH))
+    _sub(feed, "link", rel="alternate", type="text/html", href=base or "./")
+    author = _sub(feed, "author")
+    _sub(author, "name", maintainers(settings))
+    _sub(feed, "generator", "evidence-ledger-kb")
+    for item in entries:
+        entry = _sub(feed, "entry")
+        _sub(entry, "id", entry_id(item.key))
+        _sub(entry, "title", item.title)
+        _sub(entry, "updated", _timestamp(item.date))
+        _sub(entry, "published", _timestamp(item.date))
+        _sub(entry, "link", rel="alternate", type="text/html", href=href(item.page_url))
+        for term in item.categories:
+            _sub(entry, "category", term=term)
+        _sub(entry, "summary", item.summary, type="text")
+    ET.indent(feed, space=" ")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 def build_feed(renderer: Renderer, output: Output) -> None:
-    """Not implemented yet."""
+    site = renderer.site
+    output.files.append(StaticFile(FEED_PATH, render_feed(site, collect_entries(site))))

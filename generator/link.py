@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .model import ARXIV_ID_RE, SYNTHESIS_ID_RE, CitationPolarity, CitationRole, Claim, Paper, Vocabulary, arxiv_base
+from .bibtex import BibIndex, read_bibtex
 from .problems import Location, Problems, Severity, did_you_mean
 from .validate import Corpus, Loaded
 
 UNCLASSIFIED = "unclassified"
+BIB_FIELD_LABELS = {"authors": "Authors", "year": "year", "venue": "venue", "abstract": "abstract", "links": "DOI"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Site:
     aliases: dict[str, str] = field(default_factory=dict)
     quote_checks: dict[str, Any] = field(default_factory=dict)
     citations: dict[str, Any] = field(default_factory=dict)
+    from_bibtex: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def papers(self) -> dict[str, Loaded[Paper]]:
@@ -155,6 +158,7 @@ def _shares(edges: list[Edge], attribute: str, vocabulary: Vocabulary) -> list[S
 
 def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> Site:
     site = Site(root=root, settings=settings, corpus=corpus, problems=problems, stats=Stats())
+    _apply_bibliography(site)
     _link_taxonomy(site)
     _link_papers(site)
     _link_claims(site)
@@ -178,6 +182,46 @@ def _unknown(
     site: Site, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
 ) -> None:
     site.problems.add(code, location, field_name, f"unknown {what} `{value}`", did_you_mean(value, choices))
+
+
+def _apply_bibliography(site: Site) -> None:
+    """`records/*.bib` fills fields a paper record leaves empty; the record always wins.
+
+    An entry matches by the record's `bibtex_key`, else by arXiv id. Filled fields are
+    remembered so the page can say which facts came from BibTeX.
+    """
+    entries = [entry for path in site.corpus.bib_files for entry in read_bibtex(site.root / path, path, site.problems)]
+    index = BibIndex.build(entries)
+    for pid, loaded in list(site.corpus.papers.items()):
+        paper = loaded.record
+        entry = index.by_key.get(paper.bibtex_key) if paper.bibtex_key else index.by_arxiv.get(pid)
+        if paper.bibtex_key and entry is None:
+            _unknown(
+                site,
+                loaded.location("bibtex_key"),
+                "bibtex_key",
+                "ref-unknown-bibtex-key",
+                "BibTeX key",
+                paper.bibtex_key,
+                list(index.by_key),
+            )
+            continue
+        if entry is None:
+            continue
+        update: dict[str, Any] = {}
+        if not paper.authors and entry.authors:
+            update["authors"], update["authors_complete"] = list(entry.authors), entry.authors_complete
+        if paper.year is None and entry.year is not None:
+            update["year"] = entry.year
+        if not paper.venue and entry.venue:
+            update["venue"] = entry.venue
+        if not paper.abstract and entry.abstract:
+            update["abstract"] = entry.abstract
+        if not paper.links.doi and entry.doi:
+            update["links"] = paper.links.model_copy(update={"doi": entry.doi})
+        if update:
+            site.from_bibtex[pid] = (entry.key, tuple(BIB_FIELD_LABELS[name] for name in update if name in BIB_FIELD_LABELS))
+            site.corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
 
 
 def _link_taxonomy(site: Site) -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 from generator.build import collect
 from generator.link import Site
 from generator.problems import Problem
-from tests.conftest import REPO
+from tests.conftest import copy_project
+
+FIXTURES = Path(__file__).parent / "hostile"
 
 PAPER_ID = "2409.02060"
 CLAIM_ID = "c-0123abcd"
@@ -104,16 +106,26 @@ def make_project(
     return root
 
 
-def make_buildable_project(root: Path, **kwargs: object) -> Path:
-    """`make_project` plus what a real MkDocs build needs: mkdocs.yml, content/, overrides/ and the hooks."""
-    make_project(root, **kwargs)  # type: ignore[arg-type]
-    for part in ("content", "overrides"):
-        shutil.copytree(REPO / part, root / part)
-    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    (root / "generator").mkdir(exist_ok=True)
-    shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", root / "generator" / "mkdocs_hooks.py")
+def add_site_config(root: Path) -> Path:
+    """What a real MkDocs build needs besides the data: mkdocs.yml, content/, overrides/ and the hooks.
+
+    The bundled project is copied without its records, ledgers and urls.lock, so the data
+    under test is the only data the build sees.
+    """
+    scratch = root.parent / f".{root.name}-config"
+    copy_project(scratch)
+    for part in scratch.iterdir():
+        if part.name in ("records", "ledgers", "urls.lock") or (root / part.name).exists():
+            continue
+        shutil.move(str(part), str(root / part.name))
+    shutil.rmtree(scratch)
     return root
+
+
+def copy_fixture(name: str, target: Path) -> Path:
+    """A disposable copy of `tests/hostile/<name>/` (records/ and ledgers/)."""
+    shutil.copytree(FIXTURES / name, target)
+    return target
 
 
 def write(path: Path, content: str | bytes) -> None:
