@@ -88,10 +88,15 @@ def aliases(site: Site) -> list[Alias]:
     return found
 
 
+def provisional_rows(site: Site) -> set[tuple[str, int | None]]:
+    """(ledger, line) of rows whose claim id is provisional: `kb ids` has not given them one yet."""
+    return {(p.location.path, p.location.line) for p in site.problems.sorted() if p.code == "claim-id-missing"}
+
+
 def url_state(site: Site, output: Output) -> UrlState:
     pages = frozenset(page.url for page in output.pages)
     static = frozenset(f.path.removesuffix("index.html") for f in output.files if f.path == "index.html" or f.path.endswith("/index.html"))
-    provisional_rows = {(p.location.path, p.location.line) for p in site.problems.sorted() if p.code == "claim-id-missing"}
+    provisional_at = provisional_rows(site)
     anchors: set[str] = set()
     provisional: set[str] = set()
     for pid, claims in site.claims_by_paper.items():
@@ -102,7 +107,7 @@ def url_state(site: Site, output: Output) -> UrlState:
         for claim in claims:
             if paper_url in pages:
                 anchors.add(f"{paper_url}#{claim.claim_id}")
-            if (claim.ledger, claim.row) in provisional_rows:
+            if (claim.ledger, claim.row) in provisional_at:
                 provisional |= {f"{paper_url}#{claim.claim_id}", urls.claim_url(claim.claim_id)}
     redirects = {a.old_url: a.url for a in aliases(site) if a.old_url not in pages and a.url in pages}
     tombstones = frozenset(page.url for page in output.pages if page.kind == CLAIM_TOMBSTONE_KIND)

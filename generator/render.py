@@ -225,6 +225,8 @@ class Renderer:
             output.pages.append(self.paper_page(pid))
         for sid in sorted(self.site.corpus.syntheses):
             output.pages.append(self.synthesis_page(sid))
+        for eid in sorted(self.site.corpus.externals):
+            output.pages.append(self.external_page(eid))
         for slug in sorted(self.site.corpus.categories):
             output.pages.append(self.category_page(slug))
         claims = self.all_claims()
@@ -300,6 +302,24 @@ class Renderer:
         )
         page.record_file = loaded.doc.path
         page.record_json = {"record": synthesis.model_dump(mode="json")}
+        return page
+
+    def external_page(self, eid: str) -> RenderedPage:
+        loaded = self.site.corpus.externals[eid]
+        work = loaded.record
+        page = self.page(
+            "external.html",
+            urls.external_url(eid),
+            "external",
+            work.title,
+            f"A cited work outside arXiv: {work.title}.",
+            work=work,
+            record_file=loaded.doc.path,
+            cited_by=self.site.cited_by.get(eid, []),
+            toc=[("Cited by", "cited-by")],
+        )
+        page.record_file = loaded.doc.path
+        page.record_json = {"record": work.model_dump(mode="json")}
         return page
 
     def category_page(self, slug: str) -> RenderedPage:
