@@ -61,7 +61,7 @@ def fill_claim_ids(root: Path, check: bool = False) -> int:
         if "claim_id" in rows[0]:
             column = rows[0].index("claim_id")
             taken |= {row[column] for row in rows[1:] if len(row) > column and row[column]}
-    missing = 0
+    missing = ragged = 0
     for path, header, body in tables:
         if "claim_id" not in header:
             header.append("claim_id")
@@ -70,8 +70,15 @@ def fill_claim_ids(root: Path, check: bool = False) -> int:
         column = header.index("claim_id")
         paper, text = header.index("paper_id"), header.index("claim")
         changed = False
-        for row in body:
-            if len(row) != len(header) or row[column]:
+        for number, row in enumerate(body, start=2):
+            if len(row) != len(header):
+                print(
+                    f"{path.relative_to(root)}:{number}: row has {len(row)} fields, not {len(header)}; left without an id (see `kb validate`)",
+                    file=sys.stderr,
+                )
+                ragged += 1
+                continue
+            if row[column]:
                 continue
             missing += 1
             if check:
@@ -87,4 +94,4 @@ def fill_claim_ids(root: Path, check: bool = False) -> int:
     if check and missing:
         print(f"kb: {missing} ledger row(s) have no claim_id; run `kb ids`", file=sys.stderr)
         return 1
-    return 0
+    return 1 if ragged else 0

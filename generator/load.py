@@ -236,8 +236,13 @@ def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument 
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        message = _yaml_message(exc)
+        if _unclosed_quote(exc) and exc.context_mark is not None:
+            # PyYAML notices at the end of the file; the contributor needs the line where the quote opens.
+            mark = exc.context_mark
+            message = f"this quoted value is never closed (the file ends at line {exc.problem_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.add("yaml-syntax", Location(display_path, line, col), "", _yaml_message(exc), _yaml_hint(exc))
+        problems.add("yaml-syntax", Location(display_path, line, col), "", message, _yaml_hint(exc))
         return None
     except yaml.reader.ReaderError as exc:
         _report_reader_error(text, exc, display_path, problems)
@@ -264,6 +269,14 @@ def _report_reader_error(text: str, exc: yaml.reader.ReaderError, display_path: 
         "",
         f"control character U+{character:04X} is not allowed",
         "delete it; it is invisible in editors and invalid on web pages",
+    )
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError) -> bool:
+    return (
+        "while scanning a quoted scalar" in (exc.context or "")
+        and "end of stream" in (exc.problem or "")
+        and exc.problem_mark is not None
     )
 
 

@@ -380,6 +380,14 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
             f"{shown} does not have the required form",
             _pattern_hint(dotted),
         )
+    elif kind == "value_error" and "YYYY-MM-DD" in str(error.get("msg")):
+        problems.add(
+            "date-invalid",
+            doc.location(loc),
+            dotted,
+            str(error["msg"]).removeprefix("Value error, "),
+            'write a real date, quoted, as "YYYY-MM-DD"',
+        )
     elif kind == "value_error" and "correction_count" in str(error.get("msg")):
         problems.add(
             "correction-count-mismatch",
