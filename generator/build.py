@@ -9,13 +9,14 @@ plain `mkdocs build` and `mkdocs serve` produce the same site.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import publish
+from . import publish, quotes
 from .link import Settings, Site, link
 from .problems import Location, Problems
 from .render import Output, Renderer
@@ -86,9 +87,10 @@ def _fingerprint(root: Path) -> tuple[Any, ...]:
             if path.is_file():
                 stat = path.stat()
                 entries.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
-    config = root / "mkdocs.yml"
-    if config.exists():
-        entries.append(("mkdocs.yml", config.stat().st_mtime_ns))
+    for name in ("mkdocs.yml", "urls.lock"):
+        single = root / name
+        if single.exists():
+            entries.append((name, single.stat().st_mtime_ns, single.stat().st_size))
     return tuple(entries)
 
 
@@ -105,9 +107,8 @@ def build_site(root: Path) -> tuple[Site, Output]:
     return site, output
 
 
-def write_generated(site: Site, out_dir: Path) -> int:
+def write_generated(output: Output, out_dir: Path) -> int:
     """`kb generate --out DIR`: each page's HTML fragment plus a manifest, no MkDocs involved."""
-    output = generate(site)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = []
     for page in output.pages:
@@ -126,15 +127,14 @@ def write_generated(site: Site, out_dir: Path) -> int:
 def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
     """`kb build`: report data problems first (exit 1), then run a real MkDocs build."""
     site, _ = build_site(root)
-    if len(site.problems):
-        print(site.problems.report(), file=sys.stderr)
-    print(site.stats.summary(), file=sys.stderr)
+    report_problems(site)
     if site.problems.fails(strict):
         return 1
     from mkdocs.commands.build import build as run_mkdocs
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
+    _show_mkdocs_warnings()
     overrides: dict[str, Any] = {"strict": strict}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
@@ -148,4 +148,28 @@ def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
     except (Abort, BuildError, ConfigurationError) as exc:
         print(f"kb: the MkDocs build failed: {exc}", file=sys.stderr)
         return 1
+    stats = site.stats
+    print(
+        f"kb: rendered {stats.rendered_pages} generated pages, {stats.rendered_claims} of {stats.claims} claims, "
+        f"into {config.site_dir}",
+        file=sys.stderr,
+    )
     return 0
+
+
+def report_problems(site: Site, fmt: str = "text") -> None:
+    """Every problem, then what was read: the same report for `kb validate`, `generate` and `build`."""
+    if len(site.problems):
+        print(site.problems.report(fmt), file=sys.stdout if fmt == "github" else sys.stderr)
+    print(site.stats.summary(), file=sys.stderr)
+    print(quotes.quote_summary(site), file=sys.stderr)
+
+
+def _show_mkdocs_warnings() -> None:
+    """`kb build` runs MkDocs in-process; its warnings must still reach the terminal."""
+    logger = logging.getLogger("mkdocs")
+    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)

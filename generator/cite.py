@@ -58,7 +58,7 @@ def git_release(root: Path) -> str:
     """The short commit of the working tree at `root`, or "" without git or a repository."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH is intended
+            ["git", "rev-parse", "--short", "HEAD"],
             cwd=root,
             capture_output=True,
             text=True,
@@ -279,4 +279,6 @@ def attach_citations(site: Site) -> None:
     for pid in sorted(site.claims_by_paper):
         paper = site.papers.get(pid)
         for claim in site.claims_by_paper[pid]:
-            site.citations[urls.claim_url(claim.claim_id)] = claim_citation(settings, apa, claim, paper.record if paper else None)
+            site.citations[urls.claim_url(claim.claim_id)] = claim_citation(
+                settings, apa, claim, paper.record if paper else None
+            )

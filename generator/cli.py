@@ -20,23 +20,21 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import collect
+    from .build import build_site, report_problems
 
-    site = collect(_root(args))
-    if len(site.problems):
-        print(site.problems.report(args.format), file=sys.stdout if args.format == "github" else sys.stderr)
-    print(site.stats.summary(), file=sys.stderr)
+    site, _ = build_site(_root(args))  # rendering too: lost URLs are only known once pages exist
+    report_problems(site, args.format)
     return EXIT_PROBLEMS if site.problems.fails(args.strict) else EXIT_OK
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .build import collect, write_generated
+    from .build import build_site, report_problems, write_generated
 
-    site = collect(_root(args))
+    site, output = build_site(_root(args))
+    report_problems(site)
     if site.problems.fails(args.strict):
-        print(site.problems.report(), file=sys.stderr)
         return EXIT_PROBLEMS
-    count = write_generated(site, Path(args.out))
+    count = write_generated(output, Path(args.out))
     print(f"kb: wrote {count} generated pages to {args.out}", file=sys.stderr)
     return EXIT_OK
 

@@ -42,7 +42,7 @@ class GitError(Exception):
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
         result = subprocess.run(
-            ["git", *args],  # noqa: S607 - git from PATH is intended
+            ["git", *args],
             cwd=cwd,
             input=stdin,
             capture_output=True,
@@ -224,7 +224,7 @@ def _check_event_shape(site: Site) -> None:
             if event.claim_id and not CLAIM_ID_RE.fullmatch(event.claim_id):
                 site.problems.add(
                     "field-pattern", loaded.location(*where, "claim_id"), f"correction_record.corrections[{index}].claim_id",
-                    f"{ascii(event.claim_id)} is not a claim id", "claim ids look like `c-1a2b3c4d` (see the ledger's claim_id column)",
+                    f"{event.claim_id!a} is not a claim id", "claim ids look like `c-1a2b3c4d` (see the ledger's claim_id column)",
                 )  # fmt: skip
             elif event.claim_id and event.type != "retraction" and event.claim_id not in current_claims:
                 site.problems.add(
@@ -275,8 +275,8 @@ def _check_events(site: Site, published: Corpus, base: GitBase) -> set[str]:
                 site.problems.add(
                     "correction-rewritten", current.location("correction_record", "corrections", index),
                     f"correction_record.corrections[{index}]",
-                    f"correction event `{event.id}` of {sid} was changed after publication in {base.name} "
-                    f"({', '.join(changed)})",
+                    f"correction event `{event.id}` of {sid} was changed after publication in {base.name}; "
+                    f"changed: {', '.join(changed)}",
                     "restore the published event and add a new event (e.g. type `clarification`) that corrects it",
                 )  # fmt: skip
     published_events = {

@@ -44,7 +44,11 @@ def _snapshot(site: Site, output: Output) -> Snapshot:
 def _records(site: Site) -> dict[tuple[str, str], dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     corpus = site.corpus
-    for kind, registry in (("paper", corpus.papers), ("synthesis", corpus.syntheses), ("external work", corpus.externals)):
+    for kind, registry in (
+        ("paper", corpus.papers),
+        ("synthesis", corpus.syntheses),
+        ("external work", corpus.externals),
+    ):
         for rid, loaded in registry.items():
             found[(kind, rid)] = loaded.record.model_dump(mode="json")  # type: ignore[attr-defined]
     for slug, category in corpus.categories.items():
@@ -70,8 +74,8 @@ def md(text: str, limit: int = MAX_TEXT) -> str:
     text = " ".join(str(text).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
 
 
 @dataclass
@@ -106,7 +110,9 @@ def summarise(base: Snapshot, now: Snapshot, base_name: str) -> Summary:
     _diff_urls(base, now, summary)
     errors, warnings = len(now.site.problems.errors), len(now.site.problems.warnings)
     if errors or warnings:
-        summary.notes.append(f"The working tree has {errors} error(s) and {warnings} warning(s); `kb validate` lists them.")
+        summary.notes.append(
+            f"The working tree has {errors} error(s) and {warnings} warning(s); `kb validate` lists them."
+        )
     return summary
 
 
@@ -129,7 +135,9 @@ def _diff_records(base: Site, now: Site, summary: Summary) -> None:
         elif before[key] != after[key]:
             if kind == "paper" and after[key].get("status") == "withdrawn" and before[key].get("status") != "withdrawn":
                 reason = md((after[key].get("tombstone") or {}).get("reason", ""))
-                summary.records.append(f"Withdrawn paper `{rid}`: {reason or 'no reason given'}; its page stays as a tombstone")
+                summary.records.append(
+                    f"Withdrawn paper `{rid}`: {reason or 'no reason given'}; its page stays as a tombstone"
+                )
                 continue
             fields = sorted(k for k in {*before[key], *after[key]} if before[key].get(k) != after[key].get(k))
             summary.records.append(f"Changed {kind} `{rid}`: {', '.join(f'`{f}`' for f in fields)}")
@@ -166,7 +174,9 @@ def _diff_claims(base: Site, now: Site, summary: Summary) -> None:
     for cid in sorted(set(before) - set(after)):
         if cid in retracted:
             sid, event = retracted[cid]
-            summary.claims.append(f"Withdrawn `{cid}` (retraction event `{event.id}` of `{sid}`); its page stays as a tombstone")
+            summary.claims.append(
+                f"Withdrawn `{cid}` (retraction event `{event.id}` of `{sid}`); its page stays as a tombstone"
+            )
         else:
             summary.claims.append(f"**Removed** `{cid}`: {md(before[cid].claim)}")
 
@@ -179,11 +189,15 @@ def _diff_events(base: Site, now: Site, summary: Summary) -> None:
             continue
         shown.add((sid, eid))
         claim = f", claim `{event.claim_id}`" if event.claim_id else ""
-        summary.events.append(f"Added `{sid}` event `{eid}` ({event.date}, `{event.type}`{claim}): {md(event.description)}")
+        summary.events.append(
+            f"Added `{sid}` event `{eid}` ({event.date}, `{event.type}`{claim}): {md(event.description)}"
+        )
     after_keys = set(after)
     for (key, eid), (sid, _event) in sorted(before.items()):
         if key == sid and (key, eid) not in after_keys:
-            summary.events.append(f"**Removed** `{sid}` event `{eid}` (corrections are additive: the build refuses this)")
+            summary.events.append(
+                f"**Removed** `{sid}` event `{eid}` (corrections are additive: the build refuses this)"
+            )
 
 
 def _diff_urls(base: Snapshot, now: Snapshot, summary: Summary) -> None:
@@ -193,7 +207,9 @@ def _diff_urls(base: Snapshot, now: Snapshot, summary: Summary) -> None:
     anchors = len(added) - len(pages)
     if pages or anchors:
         listed = ", ".join(f"`{url}`" for url in pages) or "no pages"
-        summary.urls.append(f"Added {len(pages)} page(s): {listed}" + (f" and {anchors} claim anchor(s)" if anchors else ""))
+        summary.urls.append(
+            f"Added {len(pages)} page(s): {listed}" + (f" and {anchors} claim anchor(s)" if anchors else "")
+        )
     before_aliases = {a.old_url for a in aliases(base.site)}
     for alias in aliases(now.site):
         if alias.old_url not in before_aliases:

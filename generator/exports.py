@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from . import urls
 from .cite import absolute_url, maintainers, site_base
 from .link import Site
+from .metadata import render_head
 from .model import LEDGER_COLUMN_DOCS, LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
 from .render import Output, Renderer, StaticFile
 from .schema import render_schemas
@@ -193,7 +194,12 @@ def build_tables(site: Site) -> list[Table]:
     return [
         Table("papers", "One row per paper record.", PAPER_COLUMNS, tuple(papers)),
         Table("syntheses", "One row per synthesis record.", SYNTHESIS_COLUMNS, tuple(syntheses)),
-        Table("claims", "One row per ledger claim: the nine ledger columns and where the row is.", CLAIM_COLUMNS, tuple(claims)),
+        Table(
+            "claims",
+            "One row per ledger claim: the nine ledger columns and where the row is.",
+            CLAIM_COLUMNS,
+            tuple(claims),
+        ),
         Table("citations", "One row per citation between corpus works.", CITATION_COLUMNS, tuple(citations)),
         Table("taxonomy", "One row per category of the taxonomy.", TAXONOMY_COLUMNS, tuple(taxonomy)),
     ]
@@ -233,7 +239,9 @@ def table_json(table: Table) -> bytes:
 
 def table_parquet(table: Table) -> bytes:
     schema = pa.schema([pa.field(column.name, _ARROW_TYPES[column.type], nullable=True) for column in table.columns])
-    arrays = [pa.array([row[column.name] for row in table.rows], type=_ARROW_TYPES[column.type]) for column in table.columns]
+    arrays = [
+        pa.array([row[column.name] for row in table.rows], type=_ARROW_TYPES[column.type]) for column in table.columns
+    ]
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_arrays(arrays, schema=schema), sink, compression="snappy", write_statistics=False)
     return sink.getvalue()
@@ -245,9 +253,14 @@ def table_parquet(table: Table) -> bytes:
 def _iri(value: str) -> str:
     """An IRIREF for Turtle: characters Turtle forbids inside <...> are percent-encoded."""
     forbidden = set('<>"{}|^`\\')
-    return "<" + "".join(
-        "".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch in forbidden or ord(ch) <= 0x20 else ch for ch in value
-    ) + ">"
+    return (
+        "<"
+        + "".join(
+            "".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch in forbidden or ord(ch) <= 0x20 else ch
+            for ch in value
+        )
+        + ">"
+    )
 
 
 def _literal(value: str) -> str:
@@ -278,7 +291,10 @@ def citations_turtle(site: Site, citations: Table) -> bytes:
         "# Citations between works of this knowledge base, in CiTO (http://purl.org/spar/cito/).",
         "# Every citation is stated as cito:cites; a recorded role and polarity add one property each:",
         *(f"#   role {role} -> cito:{prop}" for role, prop in CITO_ROLE.items()),
-        *(f"#   polarity {pol} -> {'cito:' + prop if prop else '(cito:cites only)'}" for pol, prop in CITO_POLARITY.items()),
+        *(
+            f"#   polarity {pol} -> {'cito:' + prop if prop else '(cito:cites only)'}"
+            for pol, prop in CITO_POLARITY.items()
+        ),
         f"@prefix cito: {_iri(CITO)} .",
         f"@prefix dcterms: {_iri('http://purl.org/dc/terms/')} .",
         "",
@@ -397,8 +413,12 @@ def release_files(site: Site, tables: list[Table] | None = None) -> list[DataFil
     citations = next(table for table in tables if table.name == "citations")
     files.append(DataFile("citations-cito.ttl", citations_turtle(site, citations), "Citations in CiTO, as Turtle."))
     for name, text in sorted(render_schemas().items()):
-        files.append(DataFile(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record."))
-    files.append(DataFile("dataset.jsonld", dataset_jsonld(site, files), "schema.org Dataset description of this release."))
+        files.append(
+            DataFile(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record.")
+        )
+    files.append(
+        DataFile("dataset.jsonld", dataset_jsonld(site, files), "schema.org Dataset description of this release.")
+    )
     files.append(DataFile(CHECKSUMS, checksums(files), "SHA-256 checksums of every other file, for `sha256sum -c`."))
     return files
 
@@ -422,7 +442,13 @@ def build_data_release(renderer: Renderer, output: Output) -> None:
         formula_prefixes=["=", "+", "-", "@", "TAB", "CR"],
         cito_role=CITO_ROLE,
         cito_polarity=CITO_POLARITY,
-        toc=[("Files", "files"), ("Tables", "tables"), ("Spreadsheet safety", "spreadsheets"), ("CiTO", "cito"), ("Checksums", "checksums")],
+        toc=[
+            ("Files", "files"),
+            ("Tables", "tables"),
+            ("Spreadsheet safety", "spreadsheets"),
+            ("CiTO", "cito"),
+            ("Checksums", "checksums"),
+        ],
     )
+    render_head(renderer, page)
     output.pages.append(page)
-

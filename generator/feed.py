@@ -53,7 +53,9 @@ def collect_entries(site: Site) -> list[FeedEntry]:
         if paper.added:
             url = urls.paper_url(pid)
             summary = paper.summary or f"Record of arXiv:{pid} added to the knowledge base."
-            entries.append(FeedEntry(paper.added, "paper", url, f"New paper: {paper.title}", summary, url, ("new-record", "paper")))
+            entries.append(
+                FeedEntry(paper.added, "paper", url, f"New paper: {paper.title}", summary, url, ("new-record", "paper"))
+            )
     for sid, loaded_synthesis in site.corpus.syntheses.items():
         synthesis = loaded_synthesis.record
         url = urls.synthesis_url(sid)

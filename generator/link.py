@@ -8,13 +8,14 @@ citations form a graph, so nothing is rendered before everything is linked.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import ARXIV_ID_RE, SYNTHESIS_ID_RE, CitationPolarity, CitationRole, Claim, Paper, Vocabulary, arxiv_base
 from .bibtex import BibIndex, read_bibtex
+from .model import ARXIV_ID_RE, SYNTHESIS_ID_RE, CitationPolarity, CitationRole, Claim, Paper, Vocabulary, arxiv_base
 from .problems import Location, Problems, Severity, did_you_mean
 from .validate import Corpus, Loaded
 
@@ -161,9 +162,9 @@ def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> 
     _apply_bibliography(site)
     _link_taxonomy(site)
     _link_papers(site)
+    _link_aliases(site)
     _link_claims(site)
     _link_syntheses(site)
-    _link_aliases(site)
     _link_retractions(site)
     site.hubs = {
         pid
@@ -220,7 +221,10 @@ def _apply_bibliography(site: Site) -> None:
         if not paper.links.doi and entry.doi:
             update["links"] = paper.links.model_copy(update={"doi": entry.doi})
         if update:
-            site.from_bibtex[pid] = (entry.key, tuple(BIB_FIELD_LABELS[name] for name in update if name in BIB_FIELD_LABELS))
+            site.from_bibtex[pid] = (
+                entry.key,
+                tuple(BIB_FIELD_LABELS[name] for name in update if name in BIB_FIELD_LABELS),
+            )
             site.corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
 
 
@@ -310,6 +314,14 @@ def _link_papers(site: Site) -> None:
 def _link_claims(site: Site) -> None:
     papers = site.corpus.papers
     for claim in site.corpus.claims:
+        if claim.paper_base in site.aliases:  # a renamed paper keeps its claims
+            renamed = site.aliases[claim.paper_base]
+            site.problems.add(
+                "ref-alias", Location(claim.ledger, claim.row, 1), "paper_id",
+                f"`{claim.paper_base}` is a former id of `{renamed}`",
+                f"write `{renamed}{claim.version}` in the ledger", Severity.WARNING,
+            )  # fmt: skip
+            claim = dataclasses.replace(claim, paper_id=renamed + claim.version)
         base = claim.paper_base
         if base not in papers:
             site.problems.add(

@@ -66,7 +66,7 @@ class RawLedger:
 
 
 class _YamlRefused(Exception):
-    def __init__(self, mark: yaml.Mark | None, code: str, message: str, hint: str) -> None:
+    def __init__(self, mark: Any, code: str, message: str, hint: str) -> None:
         super().__init__(message)
         self.mark, self.code, self.message, self.hint = mark, code, message, hint
 
@@ -80,7 +80,7 @@ class StrictLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if self._depth >= MAX_YAML_DEPTH:
             raise _YamlRefused(
@@ -115,7 +115,7 @@ class StrictLoader(yaml.SafeLoader):
             )
         self._depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -237,10 +237,11 @@ def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = _yaml_message(exc)
-        if _unclosed_quote(exc) and exc.context_mark is not None:
+        end = exc.problem_mark
+        if _unclosed_quote(exc) and exc.context_mark is not None and end is not None:
             # PyYAML notices at the end of the file; the contributor needs the line where the quote opens.
             mark = exc.context_mark
-            message = f"this quoted value is never closed (the file ends at line {exc.problem_mark.line + 1})"
+            message = f"this quoted value is never closed (the file ends at line {end.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.add("yaml-syntax", Location(display_path, line, col), "", message, _yaml_hint(exc))
         return None
@@ -397,7 +398,17 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], display_path: str, prob
         return None
     ledger = RawLedger(display_path, columns, [])
     for line, cells in records:
-        if not any(cells):
+        if not cells:
+            continue  # a blank line
+        if not any(cell.strip() for cell in cells):
+            problems.add(
+                "csv-blank-row",
+                Location(display_path, line),
+                "",
+                "row has no values and is skipped",
+                "delete the empty row (spreadsheets leave these when a row's contents are cleared)",
+                Severity.WARNING,
+            )
             continue
         if len(cells) != len(columns):
             problems.add(

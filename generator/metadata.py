@@ -60,7 +60,11 @@ def organisation(name: str) -> dict[str, Any]:
 
 def defined_terms(site: Site, slugs: list[str]) -> list[dict[str, Any]]:
     """Taxonomy categories as schema.org DefinedTerms of the knowledge base's term set."""
-    term_set = {"@type": "DefinedTermSet", "name": f"{site.settings.site_name} taxonomy", "url": absolute_url(site.settings, "taxonomy/")}
+    term_set = {
+        "@type": "DefinedTermSet",
+        "name": f"{site.settings.site_name} taxonomy",
+        "url": absolute_url(site.settings, "taxonomy/"),
+    }
     terms = []
     for slug in slugs:
         category = site.corpus.categories.get(slug)
@@ -230,7 +234,9 @@ def paper_meta(site: Site, paper: Paper, living: str) -> list[tuple[str, str]]:
         meta.append(("citation_doi", paper.links.doi))
     if living:
         meta.append(("citation_public_url", living))
-    meta += [("citation_keywords", site.corpus.categories[s].title) for s in paper.taxonomy if s in site.corpus.categories]
+    meta += [
+        ("citation_keywords", site.corpus.categories[s].title) for s in paper.taxonomy if s in site.corpus.categories
+    ]
     return meta
 
 
@@ -238,7 +244,10 @@ def synthesis_meta(site: Site, synthesis: Synthesis, living: str) -> list[tuple[
     publisher = synthesis.provenance.publisher
     meta: list[tuple[str, str]] = [("citation_title", synthesis.title), ("citation_author", publisher)]
     if synthesis.added:
-        meta += [("citation_publication_date", scholar_date(synthesis.added)), ("citation_date", scholar_date(synthesis.added))]
+        meta += [
+            ("citation_publication_date", scholar_date(synthesis.added)),
+            ("citation_date", scholar_date(synthesis.added)),
+        ]
     meta += [
         ("citation_technical_report_institution", publisher),
         ("citation_technical_report_number", synthesis.id),
@@ -246,14 +255,20 @@ def synthesis_meta(site: Site, synthesis: Synthesis, living: str) -> list[tuple[
     ]
     if living:
         meta.append(("citation_public_url", living))
-    meta += [("citation_keywords", site.corpus.categories[s].title) for s in synthesis.taxonomy if s in site.corpus.categories]
+    meta += [
+        ("citation_keywords", site.corpus.categories[s].title)
+        for s in synthesis.taxonomy
+        if s in site.corpus.categories
+    ]
     return meta
 
 
 # --- the builder ----------------------------------------------------------------------------
 
 
-def head_context(renderer: Renderer, page: RenderedPage, claims: dict[str, Claim], records: dict[str, Any]) -> dict[str, Any]:
+def head_context(
+    renderer: Renderer, page: RenderedPage, claims: dict[str, Claim], records: dict[str, Any]
+) -> dict[str, Any]:
     site = renderer.site
     settings = site.settings
     living = absolute_url(settings, page.url) if site_base(settings) else ""
@@ -284,14 +299,28 @@ def head_context(renderer: Renderer, page: RenderedPage, claims: dict[str, Claim
     }
 
 
-def add_head_metadata(renderer: Renderer, output: Output) -> None:
+def _records(renderer: Renderer) -> tuple[dict[str, Any], dict[str, Claim]]:
     site = renderer.site
-    template = renderer.env.get_template("kb/partials/head.html")
     records: dict[str, Any] = {urls.paper_url(pid): loaded.record for pid, loaded in site.papers.items()}
     records.update({urls.synthesis_url(sid): loaded.record for sid, loaded in site.corpus.syntheses.items()})
     claims = {urls.claim_url(claim.claim_id): claim for claim in renderer.all_claims()}
+    return records, claims
+
+
+def render_head(
+    renderer: Renderer, page: RenderedPage, context: tuple[dict[str, Any], dict[str, Claim]] | None = None
+) -> None:
+    """Add the head metadata of one page, keeping whatever an earlier builder put there."""
+    if page.kind not in ARTICLE_KINDS and page.kind not in PLAIN_KINDS:
+        return
+    records, claims = context if context is not None else _records(renderer)
+    template = renderer.env.get_template("kb/partials/head.html")
+    head = template.render(**head_context(renderer, page, claims, records)).strip()
+    page.head = f"{page.head}\n{head}" if page.head else head
+
+
+def add_head_metadata(renderer: Renderer, output: Output) -> None:
+    """Head metadata for every generated page there is so far; later builders call `render_head`."""
+    context = _records(renderer)
     for page in output.pages:
-        if page.kind not in ARTICLE_KINDS and page.kind not in PLAIN_KINDS:
-            continue
-        head = template.render(**head_context(renderer, page, claims, records)).strip()
-        page.head = f"{page.head}\n{head}" if page.head else head
+        render_head(renderer, page, context)

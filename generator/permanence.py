@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import urls
 from .link import Site
@@ -95,7 +95,11 @@ def provisional_rows(site: Site) -> set[tuple[str, int | None]]:
 
 def url_state(site: Site, output: Output) -> UrlState:
     pages = frozenset(page.url for page in output.pages)
-    static = frozenset(f.path.removesuffix("index.html") for f in output.files if f.path == "index.html" or f.path.endswith("/index.html"))
+    static = frozenset(
+        f.path.removesuffix("index.html")
+        for f in output.files
+        if f.path == "index.html" or f.path.endswith("/index.html")
+    )
     provisional_at = provisional_rows(site)
     anchors: set[str] = set()
     provisional: set[str] = set()
@@ -136,7 +140,12 @@ def redirect_html(links: PageLinks, target_url: str, old_id: str, new_id: str, t
         "<p>This address is kept so that links and citations to it keep working.</p>\n"
         "</body>\n</html>\n"
     ).format(
-        new_id=new_id, old_id=old_id, title=title, canonical=canonical, relative=relative, relative_js=json_for_script(relative)
+        new_id=new_id,
+        old_id=old_id,
+        title=title,
+        canonical=canonical,
+        relative=relative,
+        relative_js=json_for_script(relative),
     )
     return str(page).encode("utf-8")
 
@@ -180,7 +189,10 @@ def claim_tombstone(renderer: Renderer, claim_id: str, sid: str, event: Correcti
         description=f"Claim {claim_id} was withdrawn: {event.description}",
         html=str(html),
     )
-    page.record_json = {"claim_id": claim_id, "withdrawn": {"date": event.date, "event": event.id, "record": sid, "description": event.description}}
+    page.record_json = {
+        "claim_id": claim_id,
+        "withdrawn": {"date": event.date, "event": event.id, "record": sid, "description": event.description},
+    }
     return page
 
 
@@ -226,7 +238,7 @@ def write_lock(root: Path, entries: Iterable[str]) -> None:
 def lost_hint(url: str) -> str:
     page, _, fragment = url.partition("#")
     parts = page.strip("/").split("/")
-    if fragment or parts[0] == "claims" and len(parts) == 2:
+    if fragment or (parts[0] == "claims" and len(parts) == 2):
         claim_id = fragment or parts[1]
         return (
             f"keep the ledger row of claim `{claim_id}` (change its status with a correction event), or record its "
@@ -269,10 +281,19 @@ def _report(problems: Problems, lost: list[tuple[int, str]], new: list[str], loc
         )  # fmt: skip
     if new:
         shown = ", ".join(f"`{url}`" for url in new[:12]) + (f" and {len(new) - 12} more" if len(new) > 12 else "")
-        what = f"{len(new)} published URL(s) are not in {LOCK_NAME} yet: {shown}" if lock_exists else (
-            f"{LOCK_NAME} does not exist yet: {len(new)} published URL(s) are not locked"
+        what = (
+            f"{len(new)} published URL(s) are not in {LOCK_NAME} yet: {shown}"
+            if lock_exists
+            else (f"{LOCK_NAME} does not exist yet: {len(new)} published URL(s) are not locked")
         )
-        added.add("url-unlocked", Location(LOCK_NAME), "", what, "run `kb check-urls --update` and commit urls.lock", Severity.WARNING)
+        added.add(
+            "url-unlocked",
+            Location(LOCK_NAME),
+            "",
+            what,
+            "run `kb check-urls --update` and commit urls.lock",
+            Severity.WARNING,
+        )
     problems.extend(p for p in added.sorted() if p not in existing)
 
 
@@ -301,7 +322,10 @@ def check_urls_command(root: Path, update: bool) -> int:
     elif update:
         print(f"kb: {LOCK_NAME} already lists every published URL")
     elif new:
-        print(f"kb: {len(new)} published URL(s) are not in {LOCK_NAME} yet; run `kb check-urls --update`:", file=sys.stderr)
+        print(
+            f"kb: {len(new)} published URL(s) are not in {LOCK_NAME} yet; run `kb check-urls --update`:",
+            file=sys.stderr,
+        )
         for url in new:
             print(f"  {url}", file=sys.stderr)
     locked = len(lock or [])
@@ -310,7 +334,10 @@ def check_urls_command(root: Path, update: bool) -> int:
         _report(report, lost, [], True)
         print(report.report(), file=sys.stderr)
         if data_errors:
-            print(f"kb: the data also has {len(data_errors)} error(s), which may hide pages; run `kb validate`", file=sys.stderr)
+            print(
+                f"kb: the data also has {len(data_errors)} error(s), which may hide pages; run `kb validate`",
+                file=sys.stderr,
+            )
         print(f"kb: {len(lost)} of {locked} locked URL(s) are lost", file=sys.stderr)
         return 1
     print(f"kb: all {locked} locked URL(s) resolve", file=sys.stderr)

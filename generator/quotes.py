@@ -95,7 +95,7 @@ class SourceText:
 
 
 def match(quote: str, source: SourceText) -> str | None:
-    """"exact", "loose" or None."""
+    """ "exact", "loose" or None."""
     parts = _parts(quote)
     if not parts:
         return None
@@ -167,7 +167,9 @@ def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText]) -> Quot
             "verified", "quote verified",
             f"Found in {source.name} when spaces and hyphens are ignored (text extraction split or joined words).",
         )  # fmt: skip
-    return QuoteCheck("not-found", "quote not found", f"Not found in {source.name}: {divergence(claim.source_quote, source)}.")
+    return QuoteCheck(
+        "not-found", "quote not found", f"Not found in {source.name}: {divergence(claim.source_quote, source)}."
+    )
 
 
 def check_quotes(site: Site) -> None:

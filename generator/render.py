@@ -8,6 +8,7 @@ variables are errors, and templates in `overrides/kb/` win over the bundled ones
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import unicodedata
@@ -77,7 +78,7 @@ class Output:
 def visible_text(value: object) -> Markup:
     """Escape contributor text and show invisible format characters as visible codes."""
     text = "" if value is None else str(value)
-    if any(unicodedata.category(ch) == "Cf" for ch in text):
+    if not text.isascii() and any(unicodedata.category(ch) == "Cf" for ch in text):
         parts = [
             Markup('<span class="kb-invisible" title="invisible character">U+{:04X}</span>').format(ord(ch))
             if unicodedata.category(ch) == "Cf"
@@ -91,6 +92,8 @@ def visible_text(value: object) -> Markup:
 def plain_text(value: object) -> str:
     """Text for attributes and titles: invisible characters made visible, nothing else changed."""
     text = "" if value is None else str(value)
+    if text.isascii():  # ASCII has no format characters: the common case stays fast
+        return text
     return "".join(f"[U+{ord(ch):04X}]" if unicodedata.category(ch) == "Cf" else ch for ch in text)
 
 
@@ -133,14 +136,7 @@ class PageLinks:
     edit_base: str
 
     def to(self, target_url: str) -> str:
-        anchor = ""
-        if "#" in target_url:
-            target_url, anchor = target_url.split("#", 1)
-            anchor = "#" + anchor
-        relative = posixpath.relpath(target_url or ".", self.page_url or ".")
-        if target_url.endswith("/") and not relative.endswith("/"):
-            relative += "/"
-        return (relative if relative != "./" else "./") + anchor
+        return relative_url(self.page_url, target_url)
 
     def record(self, record_id: str) -> str:
         return self.to(urls.record_url(record_id))
@@ -163,6 +159,20 @@ class PageLinks:
         return f"{self.settings_repo.rstrip('/')}/issues/new?{query}"
 
 
+@functools.lru_cache(maxsize=65536)
+def relative_url(page_url: str, target_url: str) -> str:
+    """`papers/1/` -> `taxonomy/x/` gives `../../taxonomy/x/`; anchors are kept."""
+    anchor = ""
+    if "#" in target_url:
+        target_url, anchor = target_url.split("#", 1)
+        anchor = "#" + anchor
+    relative = posixpath.relpath(target_url or ".", page_url or ".")
+    if target_url.endswith("/") and not relative.endswith("/"):
+        relative += "/"
+    return relative + anchor
+
+
+@functools.lru_cache(maxsize=4096)
 def slugify(value: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in value.casefold()).strip("-")
 

@@ -6,6 +6,7 @@ that fails is reported and left out, and the counts say so.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 import unicodedata
@@ -176,11 +177,12 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
     if record is None or not text_ok:
         return
     if isinstance(record, Paper | Synthesis | ExternalWork):
-        registry: dict[str, Any] = {
+        registries: dict[str, dict[str, Any]] = {
             "paper": corpus.papers,
             "synthesis": corpus.syntheses,
             "external": corpus.externals,
-        }[kind]
+        }
+        registry = registries[kind]
         if record.id in registry:
             problems.add(
                 "id-duplicate",
@@ -378,7 +380,7 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
             doc.location(loc),
             dotted,
             f"{shown} does not have the required form",
-            _pattern_hint(dotted),
+            _pattern_hint(dotted, model),
         )
     elif kind == "value_error" and "YYYY-MM-DD" in str(error.get("msg")):
         problems.add(
@@ -400,13 +402,19 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
         problems.add("field-invalid", doc.location(loc), dotted, str(error["msg"]).removeprefix("Value error, "), "")
 
 
-def _pattern_hint(dotted: str) -> str:
+def _pattern_hint(dotted: str, model: type[BaseModel]) -> str:
+    if dotted == "links.doi":
+        return "write the DOI without the resolver, e.g. `10.48550/arXiv.1701.06538`"
     if dotted.startswith("links."):
         return "links must start with https:// (javascript:, data: and http: are refused)"
     if "taxonomy" in dotted or dotted.endswith("slug") or dotted.endswith("parent"):
         return "slugs are lower-case words joined by hyphens, e.g. `moe-routing`"
-    if dotted == "id":
+    if dotted.startswith("versions"):
+        return "versions look like `v1`"
+    if dotted == "id" and model is Synthesis:
         return "synthesis ids look like `SRCH:7693EED1`"
+    if dotted == "id" and model is ExternalWork:
+        return "external work ids look like `ext:` and a slug, e.g. `ext:attention-is-all-you-need`"
     return ""
 
 
@@ -520,7 +528,7 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
         ("evidence_status", "evidence_status"),
         ("source_depth", "source_depth"),
     ):
-        _check_vocab(cells[column], vocab_name, lambda m, h, c=column: bad(c, "enum-invalid", m, h))
+        _check_vocab(cells[column], vocab_name, functools.partial(_bad_enum, bad, column))
     fit_verdict, _, fit_reason = cells["taxonomy_fit"].partition(":")
     _check_vocab(
         fit_verdict,
@@ -578,6 +586,10 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
         ledger=path,
         row=row.line,
     )
+
+
+def _bad_enum(bad: typing.Callable[[str, str, str, str], None], column: str, message: str, hint: str) -> None:
+    bad(column, "enum-invalid", message, hint)
 
 
 def _column_number(cells: dict[str, str], column: str) -> int | None:

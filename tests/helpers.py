@@ -38,6 +38,45 @@ summary: "One line."
 taxonomy: ["moe"]
 """
 
+SYNTHESIS = """\
+id: "SRCH:0000BEEF"
+title: "A synthesis"
+research_question: "Does it hold?"
+taxonomy: ["moe"]
+papers: ["2409.02060"]
+verification_level:
+  paper_level: L2
+  label: Source-grounded claims
+  source_grounded_claims: 1
+  claim_record_source: parsed source sections
+quality_tier:
+  tier: Standard
+  basis: "Meets the thresholds."
+quality_dimensions:
+  evidence_strength: LOW
+  citation_grounding: MEDIUM
+  uncertainty_disclosure: MEDIUM
+  reproducibility_status: HIGH
+correction_record:
+  status: CORRECTED
+  correction_count: 1
+  corrections:
+    - id: "e1"
+      date: "2026-01-02"
+      type: erratum
+      description: "Fixed a number."
+provenance:
+  publisher: Lab
+  public_provenance:
+    level: L3
+    label: Claim aggregate record
+  report_artifact: Available
+  external_record: Not registered
+  claim_lineage: one claim
+  review_method: Manual
+  provenance_contract: source-provenance-v1
+"""
+
 HEADER = ",".join(
     (
         "paper_id",

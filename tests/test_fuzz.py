@@ -1,0 +1,290 @@
+"""Property-based fuzzing of the load -> validate -> link -> render pipeline, and the CLI invariants.
+
+Whatever the records and ledgers hold: `collect` never raises, every problem names a file
+and a line, every ledger row is either a claim or a located problem, and whatever validates
+also renders. Ordinary bad input never reaches the CLI's "internal error" path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from generator.build import collect, generate
+from generator.cli import main
+from generator.link import Site
+from generator.model import LEDGER_COLUMNS, VOCABULARIES
+from generator.problems import Severity
+from tests.helpers import HEADER, LEDGER, PAPER, ROW, ROW_FIELDS, SYNTHESIS, make_project, row
+
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+NASTY = [
+    "",
+    " ",
+    "no",
+    "off",
+    "yes",
+    "~",
+    "null",
+    "NA",
+    "N/A",
+    "2409.02060",
+    "2409.02060v1",
+    "hep-th/9901001",
+    "../../etc/passwd",
+    "C:\\x",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 7*7 }}",
+    "{% raw %}{% endraw %}",
+    "---",
+    "- item",
+    "key: value",
+    "# not a comment",
+    "&anchor",
+    "*alias",
+    "!!python/object:os.system",
+    "R&D",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "tab\there",
+    "\u202eevil",
+    "zero\u200bwidth",
+    "\x00",
+    "\x1b[31m",
+    "\ufeff",
+    "é" * 3,
+    "💥",
+    "2025-02-30",
+    "=cmd|'/C calc'!A0",
+]
+TEXT = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+    st.text(alphabet="ab ,:\"'\n-#{}[]&*!|>%@`", max_size=15),
+)
+SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(), TEXT)
+VALUE = st.recursive(
+    SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8
+)
+PAPER_FIELDS = [*yaml.safe_load(PAPER), "abstract", "venue", "links", "cites", "status", "added", "titel", "extra"]
+
+LOCATION_FREE = {"file-yml-extension", "file-symlink", "file-unknown-type"}
+
+
+def check_invariants(site: Site) -> None:
+    """Every problem is located and printable; a clean corpus renders every record and claim."""
+    for problem in site.problems:
+        assert problem.location.path, problem
+        if problem.code not in LOCATION_FREE:
+            assert problem.location.line is not None and problem.location.line >= 1, problem
+        assert problem.format_text() and problem.format_github()
+    if site.problems.errors:
+        event("refused")
+        return
+    event("rendered")
+    output = generate(site)
+    urls = {page.url for page in output.pages}
+    assert {f"papers/{pid}/" for pid in site.papers} <= urls
+    assert site.stats.rendered_claims == site.stats.claims == len(site.corpus.claims)
+
+
+class DoubleQuoted(yaml.SafeDumper):
+    """Writes every string in double quotes (with escapes), as careful contributors do."""
+
+
+class SingleQuoted(yaml.SafeDumper):
+    """Writes every string in single quotes."""
+
+
+def _quoted(style: str):  # type: ignore[no-untyped-def]
+    return lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+DoubleQuoted.add_representer(str, _quoted('"'))
+SingleQuoted.add_representer(str, _quoted("'"))
+
+
+@st.composite
+def paper_records(draw: st.DrawFn) -> str:
+    """A valid paper with hostile text (mostly still valid), wrong types, or garbled YAML."""
+    data: dict[str, Any] = yaml.safe_load(PAPER)
+    mode = draw(st.sampled_from(["text", "text", "types", "garbled"]))
+    for key in draw(st.lists(st.sampled_from(["title", "summary", "abstract", "venue"]), max_size=4, unique=True)):
+        data[key] = draw(TEXT)
+    if draw(st.booleans()):
+        data["authors"] = draw(st.lists(TEXT, max_size=3))
+    if mode == "text":  # keep required text non-empty, so that most of these validate and render
+        data["title"] = data["title"] or "t"
+        data["summary"] = str(data["summary"]).replace("\n", " ").replace("\r", " ")
+    if mode == "types":
+        for key in draw(st.lists(st.sampled_from(PAPER_FIELDS), min_size=1, max_size=3, unique=True)):
+            data[key] = draw(VALUE)
+    text = yaml.dump(
+        data,
+        Dumper=draw(st.sampled_from([yaml.SafeDumper, DoubleQuoted, SingleQuoted])),
+        allow_unicode=draw(st.booleans()),
+        sort_keys=False,
+        width=draw(st.sampled_from([80, 10**6])),
+    )
+    if mode == "garbled":  # insert, delete or duplicate at a random place
+        at = draw(st.integers(0, len(text)))
+        snippet = draw(
+            st.sampled_from([": ", "\t", '"', "'", "\n- ", "&a ", "*a", "!!python/object ", "---\n", "{", "]"])
+        )
+        text = draw(st.sampled_from([text[:at] + snippet + text[at:], text[:at] + text[at + 1 :], text + text[at:]]))
+    return text
+
+
+@given(record=paper_records())
+@FUZZ
+def test_fuzzed_records_never_crash_and_are_always_located(record: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = make_project(Path(scratch) / "p", papers={"2409.02060.yaml": record})
+        check_invariants(collect(root))
+
+
+@given(content=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+def test_arbitrary_bytes_as_a_record_or_a_ledger(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = make_project(Path(scratch) / "p", papers={"2409.02060.yaml": PAPER, "x.yaml": content})
+        check_invariants(collect(root))
+        root = make_project(Path(scratch) / "q", ledgers={"x.csv": content})
+        check_invariants(collect(root))
+
+
+CELL = st.one_of(
+    st.sampled_from(NASTY), TEXT, st.sampled_from([v for vocab in VOCABULARIES.values() for v in vocab.values])
+)
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> tuple[bytes, bool]:
+    """(file bytes, whether the csv module's own quoting was used)."""
+    columns = [*LEDGER_COLUMNS, "claim_id"]
+    if draw(st.booleans()):
+        columns = draw(st.permutations(columns))
+    rows = []
+    for index in range(draw(st.integers(0, 4))):
+        cells = {**ROW_FIELDS, "claim_id": f"c-{index:08x}"}
+        for column in draw(st.lists(st.sampled_from(columns), max_size=3, unique=True)):
+            cells[column] = draw(CELL)
+        rows.append([cells[c] for c in columns])
+    proper = draw(st.booleans())
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    if proper:
+        buffer = io.StringIO()
+        quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+        csv.writer(buffer, quoting=quoting, lineterminator=ending).writerows([columns, *rows])
+        text = buffer.getvalue()
+    else:  # hand-made, as an editor would: no quoting at all
+        text = ending.join(",".join(r) for r in [columns, *rows]) + ending
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig"]))
+    return text.encode(encoding, errors="surrogatepass"), proper
+
+
+def physical_rows(text: str) -> list[tuple[int, list[str]]]:
+    """Start line and cells of every CSV record, header included, computed independently of the loader."""
+    found, start = [], 1
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for cells in reader:
+        found.append((start, cells))
+        start = reader.line_num + 1
+    return found
+
+
+FILE_LEVEL = {"csv-syntax", "csv-encoding", "csv-empty", "csv-delimiter", "file-too-large"}
+
+
+@given(ledger=ledgers())
+@FUZZ
+def test_fuzzed_ledgers_lose_no_row(ledger: tuple[bytes, bool]) -> None:
+    content, proper = ledger
+    with tempfile.TemporaryDirectory() as scratch:
+        root = make_project(Path(scratch) / "p", ledgers={"x.csv": content})
+        site = collect(root)
+        check_invariants(site)
+        problems = [p for p in site.problems if p.location.path == "ledgers/x.csv"]
+        if any(p.code in FILE_LEVEL or (p.location.line == 1 and p.severity is Severity.ERROR) for p in problems):
+            event("ledger refused as a whole")
+            assert not site.corpus.claims
+            return
+        event("some claims valid" if site.corpus.claims else "no valid claim")
+        text = content.decode("utf-8-sig")
+        claim_rows = {c.row for c in site.corpus.claims}
+        located = {p.location.line for p in problems}
+        for line, cells in physical_rows(text)[1:]:
+            if not cells:
+                continue
+            assert line in claim_rows or line in located, f"row on line {line} vanished: {cells!r}"
+        if proper:
+            assert site.stats.rows_read == sum(
+                1 for _, cells in physical_rows(text)[1:] if any(c.strip() for c in cells)
+            )
+
+
+# --- the CLI never answers ordinary bad input with "internal error" --------------------------------------
+
+HOSTILE_INPUTS: dict[str, dict[str, str | bytes]] = {
+    "colon": {"records/papers/p.yaml": 'id: "2409.02060"\ntitle: A: B\n'},
+    "tab": {"records/papers/p.yaml": 'id: "2409.02060"\n\ttitle: x\n'},
+    "unclosed": {"records/papers/p.yaml": 'id: "2409.02060\n'},
+    "documents": {"records/papers/p.yaml": PAPER + "---\n" + PAPER},
+    "duplicate": {"records/papers/p.yaml": PAPER + 'title: "again"\n'},
+    "python-tag": {"records/papers/p.yaml": "id: !!python/object/apply:os.system ['true']\n"},
+    "alias-bomb": {"records/papers/p.yaml": "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"},
+    "deep": {"records/papers/p.yaml": "x: " + "[" * 20_000},
+    "control": {"records/papers/p.yaml": "title: a\x07b\n"},
+    "float-id": {"records/papers/p.yaml": PAPER.replace('"2409.02060"', "2409.02060")},
+    "bad-date": {"records/papers/p.yaml": PAPER + "added: 2025-02-30\n"},
+    "empty": {"records/papers/p.yaml": ""},
+    "binary": {"records/papers/p.yaml": bytes(range(256))},
+    "huge-yaml": {"records/papers/p.yaml": "title: " + "x" * 5_000_000},
+    "list-root": {"records/papers/p.yaml": "- 1\n"},
+    "escape-id": {"records/papers/p.yaml": PAPER.replace("2409.02060", "../../x")},
+    "bidi-id": {"records/papers/p.yaml": PAPER.replace("2409.02060", "2409.02060\u202e")},
+    "synthesis-count": {"records/syntheses/s.yaml": SYNTHESIS.replace("correction_count: 1", "correction_count: 9")},
+    "synthesis-list": {"records/syntheses/s.yaml": 'id: "SRCH:0000BEEF"\ncorrection_record: []\n'},
+    "taxonomy-scalar": {"records/taxonomy.yaml": "categories: 3\n"},
+    "taxonomy-cycle": {
+        "records/taxonomy.yaml": "categories:\n- {slug: a, title: A, parent: b}\n- {slug: b, title: B, parent: a}\n"
+    },
+    "retractions-bad": {"records/retractions.yaml": "retractions:\n- {id: x, kind: gone}\n"},
+    "unknown-file": {"records/notes.md": "# notes\n"},
+    "bib-broken": {"records/refs.bib": "@article{x, title = {unbalanced\n"},
+    "bib-binary": {"records/refs.bib": b"\xff\xfe@\x00a\x00"},
+    "cp1252": {"ledgers/x.csv": (HEADER + "\n" + row(claim="\u201cq\u201d") + "\n").encode("cp1252")},
+    "ragged": {"ledgers/x.csv": HEADER + "\n" + ROW + ",x\n"},
+    "quote": {"ledgers/x.csv": HEADER + "\n" + ROW.replace("Experts", '"Experts') + "\n"},
+    "semicolon": {"ledgers/x.csv": LEDGER.replace(",", ";")},
+    "huge-cell": {"ledgers/x.csv": HEADER + "\n" + row(source_quote="x" * 300_000) + "\n"},
+    "header-only-typo": {"ledgers/x.csv": "paper_idd\n"},
+    "utf16": {"ledgers/x.csv": LEDGER.encode("utf-16")},
+    "nul": {"ledgers/x.csv": LEDGER.replace("Experts", "Ex\x00perts")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_INPUTS))
+def test_bad_input_never_reaches_internal_error(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path / "p", files=HOSTILE_INPUTS[name])
+    started = time.perf_counter()
+    code = main(["--root", str(root), "validate"])
+    err = capsys.readouterr().err
+    assert time.perf_counter() - started < 10
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code == 1, err
+    assert "error(s)" in err and "kb: read " in err
+    located = [line for line in err.splitlines() if "[" in line and line.rstrip().endswith("]")]
+    assert located and all(":" in line.split(" ")[0] for line in located), err
