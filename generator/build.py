@@ -107,8 +107,9 @@ def build_site(root: Path) -> tuple[Site, Output]:
     return site, output
 
 
-def write_generated(output: Output, out_dir: Path) -> int:
+def write_generated(site: Site, out_dir: Path, output: Output | None = None) -> int:
     """`kb generate --out DIR`: each page's HTML fragment plus a manifest, no MkDocs involved."""
+    output = output if output is not None else generate(site)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = []
     for page in output.pages:

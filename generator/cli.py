@@ -34,7 +34,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     report_problems(site)
     if site.problems.fails(args.strict):
         return EXIT_PROBLEMS
-    count = write_generated(output, Path(args.out))
+    count = write_generated(site, Path(args.out), output)
     print(f"kb: wrote {count} generated pages to {args.out}", file=sys.stderr)
     return EXIT_OK
 

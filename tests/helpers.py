@@ -148,8 +148,8 @@ def make_project(
 def add_site_config(root: Path) -> Path:
     """What a real MkDocs build needs besides the data: mkdocs.yml, content/, overrides/ and the hooks.
 
-    The bundled project is copied without its records, ledgers and urls.lock, so the data
-    under test is the only data the build sees.
+    The bundled project is copied without its records and ledgers, and with an empty
+    urls.lock, so the data under test is the only data the build sees.
     """
     scratch = root.parent / f".{root.name}-config"
     copy_project(scratch)
@@ -158,6 +158,8 @@ def add_site_config(root: Path) -> Path:
             continue
         shutil.move(str(part), str(root / part.name))
     shutil.rmtree(scratch)
+    if not (root / "urls.lock").exists():
+        (root / "urls.lock").write_text("# urls.lock: no URL published yet\n", encoding="utf-8")
     return root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 import warnings
@@ -94,21 +95,26 @@ def test_pinned_url_scheme_uses_the_configured_release(project: Path) -> None:
         assert json.loads(citation.csl_json)[0]["version"] == "2026.1"
 
 
-def test_release_falls_back_to_the_git_commit(repo_root: Path) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    result = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=repo_root, capture_output=True, text=True, check=False
+def without_release(project: Path) -> Path:
+    config = project / "mkdocs.yml"
+    config.write_text(re.sub(r"(?m)^    release: .*\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    return project
+
+
+def test_release_falls_back_to_the_git_commit(project: Path) -> None:
+    without_release(project)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "fixture"]):
+        subprocess.run(command, cwd=project, check=True, capture_output=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=project, capture_output=True, text=True, check=True
     )
-    if result.returncode != 0:
-        pytest.skip("not a git checkout")
-    assert cite.git_release(repo_root) == result.stdout.strip()
-    site = collect(repo_root)
-    assert site.settings.release == result.stdout.strip()  # mkdocs.yml sets no release
+    assert cite.git_release(project) == head.stdout.strip()
+    assert collect(project).settings.release == head.stdout.strip()
 
 
 def test_no_git_and_no_release_means_no_pinned_url(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
+    without_release(project)
     assert cite.git_release(project) == ""
     site = collect(project)
     assert site.settings.release == ""

@@ -31,6 +31,8 @@ def test_fills_only_missing_ids(project: Path) -> None:
     assert after[0] == before[0] and after[2:] == before[1:]
     assert after[1].startswith("c-") and after[1] not in before
     assert main(["--root", str(project), "ids", "--check"]) == 0
+    assert main(["--root", str(project), "validate", "--strict"]) == 1  # the new claim's URLs are not locked yet
+    assert main(["--root", str(project), "check-urls", "--update"]) == 0
     assert main(["--root", str(project), "validate", "--strict"]) == 0
 
 

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def add_fixture_records(project: Path, release: str | None = None) -> Path:
     (project / "ledgers" / "fixture.csv").write_text(buffer.getvalue(), encoding="utf-8")
     if release is not None:
         config = project / "mkdocs.yml"
-        text = config.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^    release: .*\n", "", config.read_text(encoding="utf-8"))
         config.write_text(text.replace("  kb:\n", f"  kb:\n    release: {json.dumps(release)}\n", 1), encoding="utf-8")
     return project
 
