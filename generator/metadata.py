@@ -289,7 +289,9 @@ def head_context(
         meta, jsonld = synthesis_meta(site, record, living), synthesis_jsonld(site, record, page.url)
     elif page.kind == "claim" and page.url in claims:
         jsonld = claim_jsonld(site, claims[page.url])
-    feed_url = absolute_url(settings, FEED_PATH) if site_base(settings) else renderer.links(page.url).to(FEED_PATH)
+    # Relative on purpose: Material fetches a sitemap beside every rel=alternate link, and an
+    # absolute URL would send a local build or a mirror to the published host.
+    feed_url = renderer.links(page.url).to(FEED_PATH)
     return {
         "meta": [(name, value) for name, value in meta if value],
         "opengraph": [(prop, value) for prop, value in opengraph if value],

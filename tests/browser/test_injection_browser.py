@@ -107,7 +107,7 @@ def test_search_for_payload_words_opens_no_dialog(
     search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__list a.md-search-result__link")
     search.click()
-    for query in ("alert", "script", "onerror", "7*7"):
+    for query in ("alert", "script", "onerror"):
         for _ in range(20):  # the first queries may arrive before the search worker has its index
             search.fill("")
             search.fill(query)
