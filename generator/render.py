@@ -258,12 +258,12 @@ class Renderer:
         paper: Paper = loaded.record
         claims = site.claims_by_paper.get(pid, [])
         is_hub = pid in site.hubs
-        toc = [("Summary", "summary"), ("Claims", "claims"), ("Citations", "citations")]
+        toc = [("Summary", "summary"), ("Claims", "claims")]
         if is_hub:
-            toc.insert(2, ("Hub", "hub"))
+            toc.append(("Hub", "hub"))
         if paper.reported:
             toc.append(("Reported by other sources", "reported"))
-        toc.append(("Cite this page", "cite"))
+        toc += [("Citations", "citations"), ("Cite this page", "cite")]
         page = self.page(
             "paper.html",
             urls.paper_url(pid),

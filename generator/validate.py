@@ -21,8 +21,10 @@ from .claim_ids import provisional_claim_id
 from .model import (
     ARXIV_ID_RE,
     CLAIM_ID_RE,
+    EXTERNAL_ID_RE,
     RECORD_MODELS,
     SLUG_RE,
+    SYNTHESIS_ID_RE,
     VOCABULARIES,
     Audit,
     Category,
@@ -33,6 +35,7 @@ from .model import (
     Retraction,
     Synthesis,
     TaxonomyFit,
+    arxiv_base,
     record_kind,
 )
 from .problems import Location, Problems, Severity, did_you_mean
@@ -65,6 +68,9 @@ class Corpus:
     retractions: dict[str, Retraction] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     bib_files: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    """Record id (versionless for papers) -> file, for records that exist but failed validation.
+    Linking uses it to say "that record has errors" instead of "unknown paper"."""
     files_read: int = 0
     records_read: int = 0
     rows_read: int = 0
@@ -171,10 +177,12 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
         _report_unusable_id(doc, problems)
         return
     if kind == "paper" and not _check_paper_id(doc, problems):
+        _remember_rejected(doc, corpus)
         return
     text_ok = _check_text(doc, problems)
     record = _schema_validate(doc, RECORD_MODELS[kind], problems)
-    if record is None or not text_ok:
+    if record is None or not text_ok or not _check_record_refs(doc, record, problems):
+        _remember_rejected(doc, corpus)
         return
     if isinstance(record, Paper | Synthesis | ExternalWork):
         registries: dict[str, dict[str, Any]] = {
@@ -204,6 +212,33 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
     elif kind == "retractions":
         for retraction in record.retractions:  # type: ignore[attr-defined]
             corpus.retractions[retraction.id] = retraction
+
+
+def _remember_rejected(doc: load.RawDocument, corpus: Corpus) -> None:
+    identifier = doc.data.get("id") if isinstance(doc.data, dict) else None
+    if isinstance(identifier, str) and is_record_id(identifier):
+        corpus.rejected.setdefault(arxiv_base(identifier), doc.path)
+
+
+def is_record_id(value: str) -> bool:
+    """A paper, synthesis or external-work id: the only strings that may become a record's URL."""
+    return any(pattern.fullmatch(value) for pattern in (ARXIV_ID_RE, SYNTHESIS_ID_RE, EXTERNAL_ID_RE))
+
+
+def _check_record_refs(doc: load.RawDocument, record: Record, problems: Problems) -> bool:
+    """Ids a page links to directly must have an id's form (whether they exist is checked when linking)."""
+    if isinstance(record, Paper) and record.tombstone and record.tombstone.see_instead:
+        target = record.tombstone.see_instead
+        if not is_record_id(target):
+            problems.add(
+                "field-pattern",
+                doc.location(("tombstone", "see_instead")),
+                "tombstone.see_instead",
+                f"{target!a} is not a record id",
+                'name the record readers should use now, e.g. "2503.23007", "SRCH:7693EED1" or "ext:slug"',
+            )
+            return False
+    return True
 
 
 def _report_unusable_id(doc: load.RawDocument, problems: Problems) -> None:

@@ -423,3 +423,10 @@ def test_every_schema_error_of_a_record_is_reported_at_once(tmp_path: Path) -> N
     site = check(tmp_path, text)
     assert sorted(codes(site.problems.errors)) == ["enum-invalid", "field-type", "field-unknown"]
     assert all(p.severity is Severity.ERROR and p.location.line for p in site.problems)
+
+
+def test_a_rejected_record_is_remembered_for_linking(tmp_path: Path) -> None:
+    """Rows about a paper whose record has errors can then say so, instead of "unknown paper"."""
+    site = check(tmp_path, PAPER.replace("year: 2024", "year: soon"))
+    assert site.corpus.rejected == {"2409.02060": RECORD}
+    assert "2409.02060" not in site.papers
