@@ -25,7 +25,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CLAIMS_PER_PAPER = 3
 CATEGORIES = ["ffn-moe", "moe-routing", "sparse-moe-layers", "moe-training-dynamics", "expert-specialization"]
-WORDS = ["sparse", "expert", "routing", "token", "gate", "capacity", "balance", "layer", "scale", "model", "dense", "compute", "load"]
+WORDS = [
+    "sparse",
+    "expert",
+    "routing",
+    "token",
+    "gate",
+    "capacity",
+    "balance",
+    "layer",
+    "scale",
+    "model",
+    "dense",
+    "compute",
+    "load",
+]
 
 
 def write_corpus(root: Path, papers: int) -> None:

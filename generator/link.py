@@ -125,6 +125,8 @@ class Site:
         stack = [slug]
         while stack:
             current = stack.pop()
+            if current in found:  # a cycle is reported by linking; never loop on it
+                continue
             found.append(current)
             stack.extend(self.children.get(current, []))
         return found
@@ -228,6 +230,12 @@ def _apply_bibliography(site: Site) -> None:
             site.corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
 
 
+def _close_id(value: str, ids: list[str]) -> str:
+    """Suggest an id only when it is a near miss; listing unrelated ids would mislead."""
+    hint = did_you_mean(value, ids)
+    return hint if hint.startswith("did you mean") else ""
+
+
 def _link_taxonomy(site: Site) -> None:
     categories = site.corpus.categories
     for slug, category in categories.items():
@@ -323,10 +331,12 @@ def _link_claims(site: Site) -> None:
             )  # fmt: skip
             claim = dataclasses.replace(claim, paper_id=renamed + claim.version)
         base = claim.paper_base
+        if base in site.corpus.rejected and base not in papers:
+            continue  # its record failed validation and is reported there; no cascade of errors
         if base not in papers:
             site.problems.add(
                 "ref-unknown-paper", Location(claim.ledger, claim.row, 1), "paper_id", f"unknown paper `{claim.paper_id}`",
-                did_you_mean(base, list(papers)) or f"add a record with `kb new paper {base}`",
+                _close_id(base, list(papers)) or f"add a record with `kb new paper {base}`",
             )  # fmt: skip
             continue
         versions = papers[base].record.versions

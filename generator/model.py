@@ -53,7 +53,7 @@ HttpsUrl = Annotated[
     str,
     Field(
         description="An https:// address.",
-        pattern=r"^https://[^\s<>\"'`]+$",
+        pattern="^https://[^\\s<>\"'`]+$",
         examples=["https://arxiv.org/abs/2503.23007"],
     ),
 ]

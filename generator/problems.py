@@ -131,6 +131,6 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`?"
-    if len(options) <= 12:
+    if options and len(options) <= 12:
         return "expected one of: " + ", ".join(f"`{o}`" for o in options)
     return ""

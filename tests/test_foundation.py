@@ -45,7 +45,9 @@ def test_typo_and_unknown_paper_reported_together(project: Path, capsys: pytest.
     assert "hint: did you mean `title`?" in err
     assert f"ledgers/moe-ffn.csv:{len(lines)}:1: paper_id: unknown paper `2401.04088v1` [ref-unknown-paper]" in err
     assert "hint: add a record with `kb new paper 2401.04088`" in err
-    assert "2 error(s)" in err
+    assert "records/papers/2503.23007.yaml:4:1: title: required field `title` is missing [field-missing]" in err
+    assert "url-lost" not in err  # the rejected record's page is not reported as a second, separate loss
+    assert "3 error(s)" in err
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
