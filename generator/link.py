@@ -268,24 +268,25 @@ def _link_taxonomy(site: Site) -> None:
         children.sort(key=lambda s: categories[s].title.casefold())
 
 
+def _link_categories(site: Site, loaded: Loaded[Any], record_id: str, index: dict[str, list[str]]) -> None:
+    """File a paper or synthesis under each of its categories; unknown slugs are problems."""
+    categories = site.corpus.categories
+    for position, slug in enumerate(loaded.record.taxonomy):
+        if slug in categories:
+            index[slug].append(record_id)
+        else:
+            location = loaded.location("taxonomy", position)
+            _unknown(
+                site, location, f"taxonomy[{position}]", "ref-unknown-category", "category", slug, list(categories)
+            )
+
+
 def _link_papers(site: Site) -> None:
     corpus = site.corpus
     targets = [*corpus.papers, *corpus.externals]
     for pid, loaded in sorted(corpus.papers.items()):
         paper = loaded.record
-        for index, slug in enumerate(paper.taxonomy):
-            if slug in corpus.categories:
-                site.papers_by_category[slug].append(pid)
-            else:
-                _unknown(
-                    site,
-                    loaded.location("taxonomy", index),
-                    f"taxonomy[{index}]",
-                    "ref-unknown-category",
-                    "category",
-                    slug,
-                    list(corpus.categories),
-                )
+        _link_categories(site, loaded, pid, site.papers_by_category)
         for index, citation in enumerate(paper.cites):
             target = arxiv_base(citation.target) if not citation.target.startswith("ext:") else citation.target
             location = loaded.location("cites", index, "target")
@@ -362,19 +363,7 @@ def _link_claims(site: Site) -> None:
 def _link_syntheses(site: Site) -> None:
     corpus = site.corpus
     for sid, loaded in sorted(corpus.syntheses.items()):
-        for index, slug in enumerate(loaded.record.taxonomy):
-            if slug in corpus.categories:
-                site.syntheses_by_category[slug].append(sid)
-            else:
-                _unknown(
-                    site,
-                    loaded.location("taxonomy", index),
-                    f"taxonomy[{index}]",
-                    "ref-unknown-category",
-                    "category",
-                    slug,
-                    list(corpus.categories),
-                )
+        _link_categories(site, loaded, sid, site.syntheses_by_category)
         for index, pid in enumerate(loaded.record.papers):
             if arxiv_base(pid) in corpus.papers:
                 site.syntheses_by_paper[arxiv_base(pid)].append(sid)
