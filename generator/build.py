@@ -162,6 +162,7 @@ def report_problems(site: Site, fmt: str = "text") -> None:
     """Every problem, then what was read: the same report for `kb validate`, `generate` and `build`."""
     if len(site.problems):
         print(site.problems.report(fmt), file=sys.stdout if fmt == "github" else sys.stderr)
+    site.problems.shown = True
     print(site.stats.summary(), file=sys.stderr)
     print(quotes.quote_summary(site), file=sys.stderr)
 

@@ -53,7 +53,7 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
     site, output = build_site(root)
-    for problem in site.problems:
+    for problem in () if site.problems.shown else site.problems:
         (log.error if problem.severity == "error" else log.warning)(problem.format_text())
     if site.problems.errors and _state.command != "serve":
         raise Abort(f"kb: aborted with {len(site.problems.errors)} data error(s); run `kb validate` for details")

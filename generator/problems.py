@@ -79,6 +79,7 @@ class Problems:
 
     def __init__(self) -> None:
         self._items: list[Problem] = []
+        self.shown = False  # printed by `kb` already, so the MkDocs hooks do not log them a second time
 
     def add(
         self,

@@ -6,14 +6,17 @@ so a test changes exactly one thing and asserts the exact diagnostic that thing 
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator.build import collect
 from generator.link import Site
 from generator.problems import Problem
-from tests.conftest import copy_project
+from tests.conftest import REPO, copy_project
 
 FIXTURES = Path(__file__).parent / "hostile"
 
@@ -207,3 +210,18 @@ def only(site: Site, code: str | None = None) -> Problem:
 def diagnostic(problem: Problem) -> tuple[str, str, int | None, str]:
     """(code, path, line, field): what every exact-diagnostic assertion compares."""
     return problem.code, problem.location.path, problem.location.line, problem.field
+
+
+def kb(
+    root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `kb` command line in a fresh process, as a contributor would.
+
+    KB_BASE_REF is dropped unless given, so a CI setting never leaks into a test's git base.
+    """
+    environment = {k: v for k, v in os.environ.items() if k != "KB_BASE_REF"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(root), *args],
+        cwd=REPO, capture_output=True, text=True, env=environment, timeout=timeout, check=False,
+    )  # fmt: skip

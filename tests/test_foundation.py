@@ -13,6 +13,7 @@ import pytest
 from generator.cli import main
 from generator.schema import render_schemas
 from tests.conftest import REPO
+from tests.helpers import kb
 
 
 def run_kb(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -111,11 +112,7 @@ def visible_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(REPO), "build", "--site-dir", str(out)],
-        capture_output=True,
-        text=True,
-    )
+    result = kb(REPO, "build", "--site-dir", str(out))
     assert result.returncode == 0, result.stderr
     assert "5 ledger rows (5 valid claims)" in result.stderr
     return out

@@ -15,8 +15,6 @@ import html
 import json
 import re
 import socket
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ import yaml
 
 from generator.build import collect, generate, mkdocs_build
 from generator.render import plain_text
-from tests.helpers import FIXTURES, PAPER, add_site_config, copy_fixture, diagnostic, make_project, only, run
+from tests.helpers import FIXTURES, PAPER, add_site_config, copy_fixture, diagnostic, kb, make_project, only, run
 
 FIXTURE = FIXTURES / "injection"
 SITE_NAME = "MoE Evidence Ledger"
@@ -137,12 +135,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     base = tmp_path_factory.mktemp("injection")
     root = add_site_config(copy_fixture("injection", base / "project"))
     site = base / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(root), "build", "--site-dir", str(site)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = kb(root, "build", "--site-dir", str(site))
     assert result.returncode == 0, result.stderr
     return root, site, result.stderr
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from generator.build import collect, generate
 from generator.permanence import LOCK_NAME, read_lock, redirect_html
 from generator.render import PageLinks
+from tests.helpers import kb
 
 REPO = Path(__file__).resolve().parents[1]
 GIT_IDENTITY = ("-c", "user.name=kb-test", "-c", "user.email=kb-test@example.invalid", "-c", "commit.gpgsign=false")
@@ -26,16 +25,6 @@ EVENT_TEMPLATE = """  - id: {id}
 
 
 # --- helpers shared by the permanence, corrections, quotes and diff tests ---------------------------
-
-
-def kb(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a fresh process, as a contributor would."""
-    environment = {k: v for k, v in os.environ.items() if k != "KB_BASE_REF"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(root), *args],
-        cwd=REPO, capture_output=True, text=True, env=environment, timeout=300, check=False,
-    )  # fmt: skip
 
 
 def git(root: Path, *args: str) -> str:

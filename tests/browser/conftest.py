@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.helpers import kb
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -60,14 +60,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if prebuilt:
         return Path(prebuilt).resolve()
     site_dir = tmp_path_factory.mktemp("kb-site")
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--site-dir", str(site_dir)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = kb(REPO, "build", "--site-dir", str(site_dir))
     assert result.returncode == 0, f"kb build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
     assert (site_dir / "index.html").is_file(), "kb build wrote no index.html"
     return site_dir

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import yaml
 from playwright.sync_api import expect
 
 from tests.browser.conftest import QuietHandler
-from tests.helpers import FIXTURES, add_site_config, copy_fixture
+from tests.helpers import FIXTURES, add_site_config, copy_fixture, kb
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +35,7 @@ def injection_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     base = tmp_path_factory.mktemp("injection-browser")
     root = add_site_config(copy_fixture("injection", base / "project"))
     site = base / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(root), "build", "--site-dir", str(site)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = kb(root, "build", "--site-dir", str(site))
     assert result.returncode == 0, result.stderr
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     server.daemon_threads = True
