@@ -90,7 +90,7 @@ def measure(papers: int) -> str:
         root = Path(tmp)
         write_corpus(root, papers)
         probe = (
-            "import sys, time; from pathlib import Path; from generator.build import collect, generate;"
+            "import sys, time; from pathlib import Path; from generator.pipeline.build import collect, generate;"
             "t=time.perf_counter(); s=collect(Path(sys.argv[1])); t1=time.perf_counter(); generate(s);"
             "t2=time.perf_counter(); assert not s.problems.errors, s.problems.report();"
             "print(f'{t1-t:.2f} {t2-t1:.2f}')"

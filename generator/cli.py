@@ -20,7 +20,7 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import build_site, report_problems
+    from generator.pipeline.build import build_site, report_problems
 
     site, _ = build_site(_root(args))  # rendering too: lost URLs are only known once pages exist
     report_problems(site, args.format)
@@ -28,7 +28,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .build import build_site, report_problems, write_generated
+    from generator.pipeline.build import build_site, report_problems, write_generated
 
     site, output = build_site(_root(args))
     report_problems(site)
@@ -40,7 +40,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import mkdocs_build
+    from generator.pipeline.build import mkdocs_build
 
     return mkdocs_build(_root(args), strict=args.strict, site_dir=args.site_dir)
 
@@ -54,7 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import write_schemas
+    from generator.model.schema import write_schemas
 
     for path in write_schemas(Path(args.out)):
         print(f"kb: wrote {path}", file=sys.stderr)
@@ -62,37 +62,37 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_ids(args: argparse.Namespace) -> int:
-    from .claim_ids import fill_claim_ids
+    from generator.commands.claim_ids import fill_claim_ids
 
     return fill_claim_ids(_root(args), check=args.check)
 
 
 def cmd_check_urls(args: argparse.Namespace) -> int:
-    from .permanence import check_urls_command
+    from generator.publish.permanence import check_urls_command
 
     return check_urls_command(_root(args), update=args.update)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import cmd_new as run
+    from generator.commands.scaffold import cmd_new as run
 
     return run(args)
 
 
 def cmd_import_bib(args: argparse.Namespace) -> int:
-    from .importer import cmd_import_bib as run
+    from generator.commands.import_bib import cmd_import_bib as run
 
     return run(args)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from .fmt import cmd_fmt as run
+    from generator.commands.fmt import cmd_fmt as run
 
     return run(args)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import cmd_diff as run
+    from generator.commands.diff import cmd_diff as run
 
     return run(args)
 

@@ -21,10 +21,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from generator.build import build_site
-from generator.link import Site
-from generator.model import Paper, Synthesis
-from generator.render import Output, RenderedPage, Renderer, plain_text
+from generator.model.records import Paper, Synthesis
+from generator.pipeline.build import build_site
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
 from generator.urls import page_source
 
 log = logging.getLogger("mkdocs.plugins.kb")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from .model import ARXIV_ID_RE, CLAIM_ID_RE, EXTERNAL_ID_RE, SLUG_RE, SYNTHESIS_ID_RE, arxiv_base
+from generator.model.records import ARXIV_ID_RE, CLAIM_ID_RE, EXTERNAL_ID_RE, SLUG_RE, SYNTHESIS_ID_RE, arxiv_base
 
 
 class UnsafeIdError(ValueError):

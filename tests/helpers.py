@@ -13,8 +13,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.build import collect
-from generator.link import Site
+from generator.pipeline.build import collect
+from generator.pipeline.link import Site
 from generator.problems import Problem
 from tests.conftest import REPO, copy_project
 

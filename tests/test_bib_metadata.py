@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import collect
+from generator.pipeline.build import collect
 
 BIB = """@article{teo2024,
   title={A {BibTeX} title that must not replace the record's},

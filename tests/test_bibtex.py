@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.bibtex import BibIndex, latex_to_text, parse_authors, parse_bibtex, read_bibtex, read_bibtex_file
 from generator.problems import Problems, Severity
+from generator.sources.bibtex import BibIndex, latex_to_text, parse_authors, parse_bibtex, read_bibtex, read_bibtex_file
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "bib"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real BibTeX samples not found at {REAL}")

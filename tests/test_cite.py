@@ -15,9 +15,9 @@ import pytest
 import yaml
 from citeproc import CitationStylesStyle
 
-from generator import cite
-from generator.build import build_site, collect
-from generator.link import Settings
+from generator.pipeline.build import build_site, collect
+from generator.pipeline.link import Settings
+from generator.publish import cite
 from tests.conftest import REPO
 from tests.test_exports import HOSTILE_ID, HOSTILE_TITLE, SYNTHESIS_ID, add_fixture_records
 

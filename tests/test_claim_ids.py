@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from generator.claim_ids import new_claim_id, provisional_claim_id
 from generator.cli import main
+from generator.commands.claim_ids import new_claim_id, provisional_claim_id
 
 
 def read_ids(ledger: Path) -> list[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import collect
-from generator.corrections import GitError, open_base
+from generator.pipeline.build import collect
+from generator.publish.corrections import GitError, open_base
 from tests.test_permanence import add_events, commit_all, edit, git, kb
 
 HEAD = {"KB_BASE_REF": "HEAD"}

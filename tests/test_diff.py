@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.diff import md
+from generator.commands.diff import md
 from tests.test_corrections import STATUS_EVENT, change_status
 from tests.test_permanence import add_events, commit_all, drop_ledger_line, edit, git, kb, rename_paper
 

@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from generator.build import build_site, collect, generate
-from generator.claim_ids import provisional_claim_id
-from generator.exports import CITO_POLARITY, CITO_ROLE, FORMULA_PREFIXES, neutralise_formula
-from generator.model import LEDGER_COLUMNS, CitationPolarity, CitationRole
-from generator.render import Output
+from generator.commands.claim_ids import provisional_claim_id
+from generator.model.records import LEDGER_COLUMNS, CitationPolarity, CitationRole
+from generator.pipeline.build import build_site, collect, generate
+from generator.pipeline.render import Output
+from generator.publish.exports import CITO_POLARITY, CITO_ROLE, FORMULA_PREFIXES, neutralise_formula
 from tests.conftest import REPO
 
 HOSTILE_ID = "2601.00001"
@@ -217,7 +217,7 @@ def test_dataset_jsonld_describes_every_file(fixture_build: tuple[Any, Output]) 
 
 
 def test_schemas_are_released(fixture_build: tuple[Any, Output]) -> None:
-    from generator.schema import render_schemas
+    from generator.model.schema import render_schemas
 
     _, output = fixture_build
     files = data_files(output)

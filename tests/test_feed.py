@@ -6,9 +6,9 @@ import dataclasses
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from generator.build import build_site, collect
-from generator.feed import collect_entries, render_feed, xml_text
-from generator.render import Output
+from generator.pipeline.build import build_site, collect
+from generator.pipeline.render import Output
+from generator.publish.feed import collect_entries, render_feed, xml_text
 from tests.test_exports import (
     CORRECTION_ID,
     CORRECTION_TEXT,

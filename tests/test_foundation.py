@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.schema import render_schemas
+from generator.model.schema import render_schemas
 from tests.conftest import REPO
 from tests.helpers import kb
 

@@ -23,10 +23,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator.build import collect, generate
 from generator.cli import main
-from generator.link import Site
-from generator.model import LEDGER_COLUMNS, VOCABULARIES
+from generator.model.records import LEDGER_COLUMNS, VOCABULARIES
+from generator.pipeline.build import collect, generate
+from generator.pipeline.link import Site
 from generator.problems import Severity
 from tests.helpers import HEADER, LEDGER, PAPER, ROW, ROW_FIELDS, SYNTHESIS, make_project, row
 

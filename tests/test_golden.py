@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.pipeline.build import build_site
 from tests.conftest import REPO
 
 GOLDEN = Path(__file__).parent / "golden"

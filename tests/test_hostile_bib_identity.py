@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.bibtex import read_bibtex
-from generator.build import generate, write_generated
 from generator.cli import main
+from generator.pipeline.build import generate, write_generated
 from generator.problems import Problems
+from generator.sources.bibtex import read_bibtex
 from tests.helpers import (
     HEADER,
     PAPER,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import MAX_CELL_CHARS
+from generator.pipeline.load import MAX_CELL_CHARS
 from tests.helpers import CLAIM_ID, HEADER, LEDGER, ROW, codes, diagnostic, make_project, only, row, run, warnings
 
 LEDGER_PATH = "ledgers/x.csv"

@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from generator.build import build_site
+from generator.pipeline.build import build_site
 from tests.conftest import REPO
 
 HUB, X, Y = "9912.00001", "9912.00002", "9912.00003"

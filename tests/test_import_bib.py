@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.model import Paper
+from generator.model.records import Paper
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "bib"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real BibTeX samples not found at {REAL}")

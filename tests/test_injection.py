@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.build import collect, generate, mkdocs_build
-from generator.render import plain_text
+from generator.pipeline.build import collect, generate, mkdocs_build
+from generator.pipeline.render import plain_text
 from tests.helpers import FIXTURES, PAPER, add_site_config, copy_fixture, diagnostic, kb, make_project, only, run
 
 FIXTURE = FIXTURES / "injection"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from generator.build import build_site, mkdocs_build
-from generator.render import RenderedPage, relative_url
+from generator.pipeline.build import build_site, mkdocs_build
+from generator.pipeline.render import RenderedPage, relative_url
 from tests.test_exports import (
     CORRECTION_ID,
     CORRECTION_TEXT,

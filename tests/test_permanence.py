@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import collect, generate
-from generator.permanence import LOCK_NAME, read_lock, redirect_html
-from generator.render import PageLinks
+from generator.pipeline.build import collect, generate
+from generator.pipeline.render import PageLinks
+from generator.publish.permanence import LOCK_NAME, read_lock, redirect_html
 from tests.helpers import kb
 
 REPO = Path(__file__).resolve().parents[1]
@@ -246,7 +246,7 @@ def test_missing_lock_is_a_warning_until_created(project: Path) -> None:
 
 @pytest.mark.parametrize("url", ["taxonomy/moe-routing/", "syntheses/SRCH-1244B894/"])
 def test_lost_hints_name_the_remedy(url: str) -> None:
-    from generator.permanence import lost_hint
+    from generator.publish.permanence import lost_hint
 
     hint = lost_hint(url)
     assert ("records/taxonomy.yaml" in hint) if url.startswith("taxonomy") else ('aliases: ["SRCH:1244B894"]' in hint)

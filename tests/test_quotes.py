@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import collect, generate
-from generator.quotes import QuoteCheck, SourceText, match, normalise, quote_summary
+from generator.pipeline.build import collect, generate
+from generator.publish.quotes import QuoteCheck, SourceText, match, normalise, quote_summary
 from tests.test_permanence import edit, kb
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from generator.cli import main
-from generator.fmt import FormatError, format_csv_text, format_yaml_text
-from generator.model import Paper, Synthesis
+from generator.commands.fmt import FormatError, format_csv_text, format_yaml_text
+from generator.model.records import Paper, Synthesis
 
 
 def kb(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -16,9 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import load
-from .claim_ids import provisional_claim_id
-from .model import (
+from generator.commands.claim_ids import provisional_claim_id
+from generator.model.records import (
     ARXIV_ID_RE,
     CLAIM_ID_RE,
     EXTERNAL_ID_RE,
@@ -38,7 +37,8 @@ from .model import (
     arxiv_base,
     record_kind,
 )
-from .problems import Location, Problems, Severity, did_you_mean
+from generator.pipeline import load
+from generator.problems import Location, Problems, Severity, did_you_mean
 
 R = TypeVar("R", bound=Record)
 

@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bibtex import BibIndex, read_bibtex
-from .model import ARXIV_ID_RE, SYNTHESIS_ID_RE, CitationPolarity, CitationRole, Claim, Paper, Vocabulary, arxiv_base
-from .problems import Location, Problems, Severity, did_you_mean
-from .validate import Corpus, Loaded
+from generator.model.records import (
+    ARXIV_ID_RE,
+    SYNTHESIS_ID_RE,
+    CitationPolarity,
+    CitationRole,
+    Claim,
+    Paper,
+    Vocabulary,
+    arxiv_base,
+)
+from generator.pipeline.validate import Corpus, Loaded
+from generator.problems import Location, Problems, Severity, did_you_mean
+from generator.sources.bibtex import BibIndex, read_bibtex
 
 UNCLASSIFIED = "unclassified"
 BIB_FIELD_LABELS = {"authors": "Authors", "year": "year", "venue": "venue", "abstract": "abstract", "links": "DOI"}

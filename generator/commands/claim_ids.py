@@ -14,7 +14,7 @@ import io
 import sys
 from pathlib import Path
 
-from .model import LEDGER_COLUMNS, arxiv_base
+from generator.model.records import LEDGER_COLUMNS, arxiv_base
 
 
 def provisional_claim_id(paper_id: str, claim: str, length: int = 8) -> str:

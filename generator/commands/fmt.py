@@ -28,7 +28,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .problems import Location, Problems
+from generator.problems import Location, Problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 # Wide enough that no title or abstract is ever re-wrapped.

@@ -23,9 +23,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from . import model
-from .model import ARXIV_ID_RE, VOCABULARIES
-from .urls import UnsafeIdError, record_filename, safe_join
+from generator.model import records as model
+from generator.model.records import ARXIV_ID_RE, VOCABULARIES
+from generator.urls import UnsafeIdError, record_filename, safe_join
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

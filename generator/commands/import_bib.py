@@ -26,12 +26,12 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .bibtex import BibEntry, read_bibtex_file
-from .fmt import dump_yaml, round_trip_yaml, yaml_str
-from .model import Paper
-from .problems import Problems
-from .scaffold import modeline
-from .urls import UnsafeIdError, record_filename, safe_join
+from generator.commands.fmt import dump_yaml, round_trip_yaml, yaml_str
+from generator.commands.scaffold import modeline
+from generator.model.records import Paper
+from generator.problems import Problems
+from generator.sources.bibtex import BibEntry, read_bibtex_file
+from generator.urls import UnsafeIdError, record_filename, safe_join
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

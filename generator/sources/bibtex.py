@@ -23,8 +23,8 @@ from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc import latex2text, latexwalker, macrospec
 
-from .model import ARXIV_ID_RE
-from .problems import Location, Problem, Problems, Severity
+from generator.model.records import ARXIV_ID_RE
+from generator.problems import Location, Problem, Problems, Severity
 
 VENUE_FIELDS = ("journal", "booktitle", "publisher", "howpublished", "institution", "school")
 DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.ASCII)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .build import build_site, collect, generate
-from .corrections import GitError, open_base
-from .link import Site
-from .model import Claim, CorrectionEvent
-from .permanence import UrlState, aliases, provisional_rows, read_lock, url_state
-from .render import Output
+from generator.model.records import Claim, CorrectionEvent
+from generator.pipeline.build import build_site, collect, generate
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output
+from generator.publish.corrections import GitError, open_base
+from generator.publish.permanence import UrlState, aliases, provisional_rows, read_lock, url_state
 
 BASE_FILES = ("urls.lock", "mkdocs.yml")
 MAX_TEXT = 120

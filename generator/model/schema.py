@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import RECORD_MODELS
+from generator.model.records import RECORD_MODELS
 
 SCHEMA_BASE = "https://evidence-ledger.example/schema/"
 

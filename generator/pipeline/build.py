@@ -16,12 +16,13 @@ from typing import Any
 
 import yaml
 
-from . import publish, quotes
-from .link import Settings, Site, link
-from .problems import Location, Problems
-from .render import Output, Renderer
-from .urls import page_source, safe_join
-from .validate import validate_corpus
+from generator.pipeline.link import Settings, Site, link
+from generator.pipeline.render import Output, Renderer
+from generator.pipeline.validate import validate_corpus
+from generator.problems import Location, Problems
+from generator.publish import quotes
+from generator.publish import registry as publish
+from generator.urls import page_source, safe_join
 
 
 class _TolerantLoader(yaml.SafeLoader):

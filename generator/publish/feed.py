@@ -18,10 +18,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from . import urls
-from .cite import absolute_url, maintainers, site_base
-from .link import Site
-from .render import Output, Renderer, StaticFile
+from generator import urls
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, Renderer, StaticFile
+from generator.publish.cite import absolute_url, maintainers, site_base
 
 FEED_PATH = "feed.xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"

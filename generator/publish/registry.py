@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from . import cite, corrections, exports, feed, metadata, permanence, quotes
-from .link import Site
-from .render import Output, RenderedPage, Renderer, StaticFile
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, RenderedPage, Renderer, StaticFile
+from generator.publish import cite, corrections, exports, feed, metadata, permanence, quotes
 
 BUILDERS: list[Callable[[Renderer, Output], None]] = [
     permanence.build_redirects_and_tombstones,

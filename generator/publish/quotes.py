@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .link import Site
-from .model import Claim
-from .problems import Location, Severity
+from generator.model.records import Claim
+from generator.pipeline.link import Site
+from generator.problems import Location, Severity
 
 SOURCES_DIR = ("records", "sources")
 NORMALISATION = "Unicode, ligatures, quote and dash styles, line-break hyphens, spacing and case"

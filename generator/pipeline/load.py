@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from .model import LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
-from .problems import Location, Problems, Severity, did_you_mean
+from generator.model.records import LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
+from generator.problems import Location, Problems, Severity, did_you_mean
 
 MAX_YAML_BYTES = 1_000_000
 MAX_CSV_BYTES = 20_000_000

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import urls
-from .cite import absolute_url, maintainers, site_base
-from .link import Site
-from .model import Claim, ClaimStatus, Paper, Synthesis, arxiv_base
-from .render import Output, RenderedPage, Renderer
+from generator import urls
+from generator.model.records import Claim, ClaimStatus, Paper, Synthesis, arxiv_base
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, RenderedPage, Renderer
+from generator.publish.cite import absolute_url, maintainers, site_base
 
 SCHEMA_ORG = "https://schema.org"
 FEED_PATH = "feed.xml"

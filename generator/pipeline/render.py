@@ -21,9 +21,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import urls
-from .link import Site
-from .model import (
+from generator import urls
+from generator.model.records import (
     LEDGER_COLUMN_DOCS,
     LEDGER_COLUMNS,
     OPTIONAL_LEDGER_COLUMNS,
@@ -32,8 +31,9 @@ from .model import (
     Paper,
     Synthesis,
 )
+from generator.pipeline.link import Site
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_DIR = Path(__file__).parents[1] / "templates"
 
 
 @dataclass(frozen=True)

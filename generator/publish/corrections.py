@@ -23,10 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .link import Site
-from .model import CLAIM_ID_RE, Claim, CorrectionEvent, Synthesis
-from .problems import Location, Problems, Severity
-from .validate import Corpus, Loaded, validate_corpus
+from generator.model.records import CLAIM_ID_RE, Claim, CorrectionEvent, Synthesis
+from generator.pipeline.link import Site
+from generator.pipeline.validate import Corpus, Loaded, validate_corpus
+from generator.problems import Location, Problems, Severity
 
 BASE_ENV = "KB_BASE_REF"
 DEFAULT_REMOTE_BRANCH = "origin/main"

@@ -42,11 +42,11 @@ from typing import Any
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
-from . import urls
-from .link import Settings, Site
-from .model import Claim, Paper, Synthesis
+from generator import urls
+from generator.model.records import Claim, Paper, Synthesis
+from generator.pipeline.link import Settings, Site
 
-STYLE_PATH = Path(__file__).parent / "assets" / "apa-lite.csl"
+STYLE_PATH = Path(__file__).parents[1] / "assets" / "apa-lite.csl"
 RELEASES_PREFIX = "releases/"
 _RELEASE_SAFE = "._-+~"
 

@@ -32,13 +32,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import urls
-from .cite import absolute_url, maintainers, site_base
-from .link import Site
-from .metadata import render_head
-from .model import LEDGER_COLUMN_DOCS, LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
-from .render import Output, Renderer, StaticFile
-from .schema import render_schemas
+from generator import urls
+from generator.model.records import LEDGER_COLUMN_DOCS, LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
+from generator.model.schema import render_schemas
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, Renderer, StaticFile
+from generator.publish.cite import absolute_url, maintainers, site_base
+from generator.publish.metadata import render_head
 
 DATA_DIR = "data/"
 CHECKSUMS = "SHA256SUMS"

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import urls
-from .link import Site
-from .model import CLAIM_ID_RE, CorrectionEvent
-from .problems import Location, Problems, Severity
-from .render import Output, PageLinks, RenderedPage, Renderer, StaticFile, json_for_script
+from generator import urls
+from generator.model.records import CLAIM_ID_RE, CorrectionEvent
+from generator.pipeline.link import Site
+from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile, json_for_script
+from generator.problems import Location, Problems, Severity
 
 LOCK_NAME = "urls.lock"
 LOCK_HEADER = (
@@ -316,7 +316,7 @@ def check_published_urls(renderer: Renderer, output: Output) -> None:
 
 def check_urls_command(root: Path, update: bool) -> int:
     """`kb check-urls [--update]`: exit 1 when a locked URL is lost; --update adds new URLs."""
-    from .build import build_site
+    from generator.pipeline.build import build_site
 
     site, output = build_site(root)
     state = url_state(site, output)

@@ -1,0 +1,1 @@
+"""One module per `kb` command that is more than a pipeline call."""

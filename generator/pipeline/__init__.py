@@ -1,0 +1,1 @@
+"""The build pipeline: load, validate, link, render, and the orchestrator that runs them."""

@@ -1,0 +1,1 @@
+"""Publication extras: citations, head metadata, data release, feed, quotes, permanence, corrections."""

@@ -1,0 +1,1 @@
+"""Readers of outside inputs: BibTeX and git."""
