@@ -1,7 +1,8 @@
 """`kb`: the command line. Exit codes: 0 success, 1 problems in the data, 2 usage error.
 
-Each command is a thin wrapper over one stage module, imported lazily so that
-`kb validate` starts fast and never imports MkDocs.
+Each command is a thin wrapper, imported lazily so that `kb validate` starts
+fast and never imports MkDocs. This is the edge: the git inputs of a build are
+read here (`read_inputs`) and passed to the pipeline as options.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from generator.commands import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -20,27 +21,29 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from generator.pipeline.build import build_site, report_problems
+    from generator.pipeline.build import build, read_inputs, report_problems
 
-    site, _ = build_site(_root(args))  # rendering too: lost URLs are only known once pages exist
-    report_problems(site, args.format)
-    return EXIT_PROBLEMS if site.problems.fails(args.strict) else EXIT_OK
+    root = _root(args)
+    result = build(root, read_inputs(root, stop_after="check", strict=args.strict))  # renders nothing
+    report_problems(result.site, args.format)
+    return EXIT_PROBLEMS if result.failed else EXIT_OK
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from generator.pipeline.build import build_site, report_problems, write_generated
+    from generator.pipeline.build import build, read_inputs, report_problems, write_generated
 
-    site, output = build_site(_root(args))
-    report_problems(site)
-    if site.problems.fails(args.strict):
+    root = _root(args)
+    result = build(root, read_inputs(root, strict=args.strict))
+    report_problems(result.site)
+    if result.failed:
         return EXIT_PROBLEMS
-    count = write_generated(site, Path(args.out), output)
+    count = write_generated(result.site, Path(args.out), result.output)
     print(f"kb: wrote {count} generated pages to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from generator.pipeline.build import mkdocs_build
+    from generator.commands.build import mkdocs_build
 
     return mkdocs_build(_root(args), strict=args.strict, site_dir=args.site_dir)
 
@@ -49,15 +52,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
     root = _root(args)
-    serve(config_file=str(root / "mkdocs.yml"), dev_addr=args.dev_addr, livereload=True, watch=[])
+    # "dirty": a rebuild keeps the site directory and MkDocs rebuilds only the pages an edit changed (mkdocs_hooks.py).
+    serve(config_file=str(root / "mkdocs.yml"), dev_addr=args.dev_addr, livereload=True, build_type="dirty", watch=[])
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from generator.commands.docs import write_readme
     from generator.model.schema import write_schemas
 
-    for path in write_schemas(Path(args.out)):
-        print(f"kb: wrote {path}", file=sys.stderr)
+    for path in [*write_schemas(Path(args.out)), write_readme(_root(args))]:
+        if path is not None:
+            print(f"kb: wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -68,7 +74,7 @@ def cmd_ids(args: argparse.Namespace) -> int:
 
 
 def cmd_check_urls(args: argparse.Namespace) -> int:
-    from generator.publish.permanence import check_urls_command
+    from generator.commands.check_urls import check_urls_command
 
     return check_urls_command(_root(args), update=args.update)
 
@@ -85,6 +91,18 @@ def cmd_import_bib(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_import_list(args: argparse.Namespace) -> int:
+    from generator.commands.import_list import cmd_import_list as run
+
+    return run(args)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from generator.commands.init import cmd_init as run
+
+    return run(args)
+
+
 def cmd_fmt(args: argparse.Namespace) -> int:
     from generator.commands.fmt import cmd_fmt as run
 
@@ -93,6 +111,24 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from generator.commands.diff import cmd_diff as run
+
+    return run(args)
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from generator.publish.archive import write_archive
+
+    site_dir = Path(args.site_dir)
+    if not (site_dir / "index.html").is_file():
+        print(f"kb: {site_dir} holds no built site; run `kb build` first", file=sys.stderr)
+        return EXIT_USAGE
+    target = write_archive(site_dir, Path(args.out), args.release)
+    print(f"kb: wrote {target} ({target.stat().st_size:,} bytes)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from generator.commands.synth import cmd_synth as run
 
     return run(args)
 
@@ -122,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "Live preview; rebuilds when records, ledgers, content or overrides change.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000")
 
-    schema = add("schema", cmd_schema, "Write the JSON Schema of records.")
+    schema = add(
+        "schema", cmd_schema, "Write the JSON Schema of records, the ledger's Table Schema and README's problem table."
+    )
     schema.add_argument("--out", default="schema")
 
     ids = add("ids", cmd_ids, "Give every ledger row without a claim_id a new permanent id.")
@@ -139,8 +177,30 @@ def build_parser() -> argparse.ArgumentParser:
     import_bib.add_argument("bibfile")
     import_bib.add_argument("--update", action="store_true", help="overwrite fields that differ")
 
+    import_list = add(
+        "import-list", cmd_import_list, "Create or update paper records and categories from a Markdown paper list."
+    )
+    import_list.add_argument("listfile")
+
+    init = add("init", cmd_init, "Create a new, empty knowledge base that builds at once.")
+    init.add_argument("directory")
+    init.add_argument("--name", default="", help="the site's name (default: from the folder name)")
+    init.add_argument("--site-url", default="", help="where the site will be published (default: a placeholder)")
+    init.add_argument("--repo-url", default="", help="the site's repository (default: a placeholder)")
+
     fmt = add("fmt", cmd_fmt, "Format records and ledgers canonically, keeping comments and key order.")
     fmt.add_argument("--check", action="store_true", help="report files that would change; change nothing")
+
+    synth = add("synth", cmd_synth, "Write a synthetic knowledge base of any size (for benchmarks and scale tests).")
+    synth.add_argument("--papers", type=int, default=1000)
+    synth.add_argument("--claims", type=int, default=None, help="total claims (default: 10 per paper)")
+    synth.add_argument("--seed", type=int, default=1, help="the same seed writes byte-identical files")
+    synth.add_argument("--out", required=True, help="a new or empty folder")
+
+    archive = add("archive", cmd_archive, "Pack a built site into site-<release>.zip for its GitHub release.")
+    archive.add_argument("release", help="the release name, as in extra.kb.release (the git tag)")
+    archive.add_argument("--site-dir", default="site")
+    archive.add_argument("--out", default="dist")
 
     diff = add("diff", cmd_diff, "Summarise in Markdown what the working tree changes against BASE.")
     diff.add_argument("base", nargs="?", default="origin/main")

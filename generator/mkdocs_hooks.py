@@ -21,22 +21,31 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from generator.model.records import Paper, Synthesis
-from generator.pipeline.build import build_site
-from generator.pipeline.link import Site
+from generator.commands.build import PROBLEM_LOGGER, PROBLEM_RECORD
+from generator.model.records import Claim, Paper, Synthesis
+from generator.model.site import Site
+from generator.pipeline.build import build, read_inputs, render_cache
+from generator.pipeline.cache import served_claims, served_files
 from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
+from generator.publish import claim_pages, content_guard
+from generator.publish.claim_pages import ShellTheme
+from generator.publish.search import BackgroundIndexer, SearchIndexError, SearchIndexReport, index_site
 from generator.urls import page_source
 
-log = logging.getLogger("mkdocs.plugins.kb")
+log = logging.getLogger(PROBLEM_LOGGER)
 
 # Their text already appears on paper pages; indexing it again would only
-# multiply the search index (Material ships it as one file) and the build time.
-UNSEARCHED_KINDS = frozenset({"claim", "category", "explorer"})
+# multiply the search index and the build time (overrides/main.html reads this).
+# Index pages (/papers/, /syntheses/, /taxonomy/) are lists of those pages' titles: at
+# 10,000 papers /papers/ alone would be a 170 KB search fragment fetched by most queries.
+UNSEARCHED_KINDS = frozenset({"claim", "category", "explorer", "index"})
 
 
 @dataclass
 class _BuildState:
     command: str = "build"
+    dirty: bool = False
+    """`kb serve`: rebuilds keep the site directory and MkDocs rebuilds only the files `is_modified` names."""
     site: Site | None = None
     output: Output | None = None
     pages: dict[str, RenderedPage] = field(default_factory=dict)
@@ -45,44 +54,109 @@ class _BuildState:
 _state = _BuildState()
 
 
+class _GeneratedFile(File):
+    """A generated page or file that a dirty rebuild (`kb serve`) rewrites only when what it shows changed."""
+
+    changed: bool = True
+
+    def is_modified(self) -> bool:
+        return self.changed
+
+
 def on_startup(command: str, dirty: bool) -> None:
-    _state.command = command
+    _state.command, _state.dirty = command, dirty
 
 
 @event_priority(100)  # before mkdocs-macros reads `extra`, so the home page sees live counts
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
-    site, output = build_site(root)
-    for problem in () if site.problems.shown else site.problems:
-        (log.error if problem.severity == "error" else log.warning)(problem.format_text())
-    if site.problems.errors and _state.command != "serve":
-        raise Abort(f"kb: aborted with {len(site.problems.errors)} data error(s); run `kb validate` for details")
+    result = build(root, read_inputs(root))  # the edge for plain `mkdocs build` and `mkdocs serve`
+    site, output = result.site, result.output
+    assert output is not None
+    for problem in site.problems:  # `kb build` filters these out: it printed them already
+        (log.error if problem.severity == "error" else log.warning)(problem.format_text(), extra={PROBLEM_RECORD: True})
+    if site.problems.error_count and _state.command != "serve":
+        raise Abort(f"kb: aborted with {site.problems.error_count} data error(s); run `kb validate` for details")
     _state.site, _state.output = site, output
     _state.pages = {page_source(p.url): p for p in output.pages}
     config.extra["kb"] = {**config.extra.get("kb", {}), **home_variables(site)}
     return config
 
 
+def on_pre_build(config: MkDocsConfig) -> None:
+    """Macro pages render in a sandbox: a template cannot reach Python internals (`lipsum.__globals__`)."""
+    macros = config.plugins.get("macros")
+    if macros is not None:
+        macros._env = content_guard.sandbox(macros.env)  # type: ignore[attr-defined]
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     assert _state.output is not None
-    for src_uri in _state.pages:
+    _refuse_shadowing(config)
+    generated: dict[str, Any] = {}
+    for src_uri, page in _state.pages.items():
         existing = files.get_file_from_path(src_uri)
-        if existing is not None:
-            log.warning(f"kb: content/{src_uri} is replaced by the generated page at the same URL")
+        if existing is not None:  # reported by _refuse_shadowing; `kb serve` keeps going with the generated page
             files.remove(existing)
-        files.append(File.generated(config, src_uri, content=""))
+        generated[src_uri] = (page.kind, page.title, page.description, page.head, page.toc, page.html)
+    for static in _state.output.files:
+        generated[static.path] = static.content
+    for src_uri, inputs in generated.items():
+        file = _GeneratedFile.generated(config, src_uri, content="" if src_uri in _state.pages else inputs)
+        files.append(file)
     contributing = Path(config.config_file_path).parent / "CONTRIBUTING.md"
     if contributing.exists() and files.get_file_from_path("contributing.md") is None:
         # One text for GitHub and the site: the maintainers' guide becomes the Contributing page.
         files.append(File.generated(config, "contributing.md", content=contributing.read_text(encoding="utf-8")))
-    for static in _state.output.files:
-        files.append(File.generated(config, static.path, content=static.content))
+    if _state.dirty:
+        _mark_changed(files, generated, config)
     return files
 
 
+def _mark_changed(files: Files, generated: dict[str, Any], config: MkDocsConfig) -> None:
+    """`kb serve`: only files whose inputs changed are rebuilt; every file when what all pages show changed.
+
+    Content pages (the home page and other Markdown) are few and read `extra.kb` (live counts, newest
+    records): they are always rebuilt, by removing their output, which a dirty build then writes again.
+    """
+    theme_extra = {key: value for key, value in config.extra.items() if key != "kb"}  # what Material reads
+    site_wide = (
+        sorted(file.src_uri for file in files), theme_extra, config.nav, config.theme.dirs, render_cache.shared,
+    )  # fmt: skip
+    changed = served_files.changed(site_wide, generated)
+    for file in files:
+        if isinstance(file, _GeneratedFile):
+            file.changed = file.src_uri in changed
+        elif file.is_documentation_page() and Path(file.abs_dest_path).exists():
+            Path(file.abs_dest_path).unlink()
+
+
+def _refuse_shadowing(config: MkDocsConfig) -> None:
+    """A content/ file may not take the path of a theme, override or generated file."""
+    assert _state.output is not None
+    root = Path(config.config_file_path).parent
+    generated = {
+        **{src: f"the generated page /{page.url}" for src, page in _state.pages.items()},
+        **{page_source(url): f"the generated page /{url}" for url in _state.output.streamed},
+        **{static.path: f"the generated file /{static.path}" for static in _state.output.files},
+        "contributing.md": "CONTRIBUTING.md",
+    }
+    docs = Path(config.docs_dir)
+    content_files = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()] if docs.is_dir() else []
+    clashes = content_guard.shadowing(content_files, generated, config.theme.dirs, root)
+    for problem in clashes:
+        log.error(problem.format_text())
+    if clashes and _state.command != "serve":
+        raise Abort(f"kb: aborted: {len(clashes)} content file(s) shadow theme, override or generated files")
+
+
+@event_priority(50)  # before mkdocs-macros, so a page not listed in extra.kb.macro_pages never renders macros
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     generated = _state.pages.get(page.file.src_uri)
     if generated is None:
+        macro_pages = content_guard.page_list(config.extra.get("kb", {}), content_guard.MACRO_PAGES_KEY)
+        if page.file.src_uri not in macro_pages:
+            page.meta["render_macros"] = False  # reported by `kb validate` as content-macros-not-allowed
         return markdown
     page.meta = {
         "title": str(escape(plain_text(generated.title))),
@@ -98,7 +172,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     generated = _state.pages.get(page.file.src_uri)
     if generated is None:
-        return html
+        raw_pages = content_guard.page_list(config.extra.get("kb", {}), content_guard.RAW_HTML_PAGES_KEY)
+        return html if page.file.src_uri in raw_pages else content_guard.sanitise_html(html)
     page.toc = TableOfContents(
         [AnchorLink(str(escape(entry.title)), entry.anchor, entry.level) for entry in generated.toc]
     )
@@ -110,11 +185,60 @@ def on_post_build(config: MkDocsConfig) -> None:
     site = _state.site
     if site is None:
         return
-    stats = site.stats
+    assert _state.output is not None
+    claims, rendered_claims = site.stats.claims, _state.output.rendered_claims
     log.info(site.stats.summary())
-    log.info(f"kb: rendered {stats.rendered_pages} generated pages, {stats.rendered_claims} of {stats.claims} claims")
-    if stats.rendered_claims != stats.claims:
-        raise Abort(f"kb: {stats.claims} claims were read but {stats.rendered_claims} rendered")
+    log.info(f"kb: rendered {_state.output.rendered_pages} generated pages, {rendered_claims} of {claims} claims")
+    if rendered_claims != claims:
+        raise Abort(f"kb: {claims} claims were read but {rendered_claims} rendered")
+    index_search(Path(config.site_dir))
+    # After the search index: claim permalinks are not searched, and Pagefind need not read them.
+    workers = 1 if _state.command == "serve" else claim_pages.cores()  # no fork beside the live server's threads
+    renderer = Renderer(site)  # not cached: 100,000 claim fragments would stay in memory; `_changed_claims` decides
+    to_write = _changed_claims(renderer) if _state.dirty else renderer.all_claims()
+    written = claim_pages.write_claim_pages(
+        renderer, Path(config.site_dir), ShellTheme.from_mkdocs(config), workers, to_write
+    )
+    if written != len(to_write) or (not _state.dirty and written != len(_state.output.streamed)):
+        raise Abort(f"kb: {len(_state.output.streamed)} claim pages were planned but {written} written")
+    log.info(f"kb: wrote {written} claim pages straight to {config.site_dir}")
+
+
+def _changed_claims(renderer: Renderer) -> list[Claim]:
+    """`kb serve`: the claims whose page shows something new: the claim, its paper or its quote check.
+
+    What every page shares (settings, taxonomy, templates) is in `served_files.site_wide`; a claim's
+    citation is made from the claim, its paper and the settings (on demand: comparing citations would
+    make them all).
+    """
+    site, claims = renderer.site, renderer.all_claims()
+    inputs = {}
+    for claim in claims:
+        paper = site.papers.get(claim.paper_base)
+        inputs[claim.claim_id] = (claim, paper.record if paper else None, site.quote_checks.get(claim.claim_id))
+    changed = served_claims.changed(served_files.site_wide, inputs)
+    return [claim for claim in claims if claim.claim_id in changed]
+
+
+def index_search(site_dir: Path) -> None:
+    """The Pagefind index: part of the build; under `kb serve`, in the background after each rebuild."""
+    if _state.command == "serve":
+        _background_indexer.request(site_dir)
+        return
+    try:
+        log.info(index_site(site_dir).summary())
+    except SearchIndexError as error:
+        raise Abort(f"kb: {error}") from error
+
+
+def _log_search_index(outcome: SearchIndexReport | SearchIndexError) -> None:
+    if isinstance(outcome, SearchIndexError):
+        log.warning(f"kb: {outcome}")
+    else:
+        log.info(outcome.summary())
+
+
+_background_indexer = BackgroundIndexer(_log_search_index)
 
 
 def home_variables(site: Site) -> dict[str, Any]:
@@ -138,6 +262,7 @@ def home_variables(site: Site) -> dict[str, Any]:
             "hubs": stats.hubs,
             "ledger_rows": stats.rows_read,
         },
-        "newest_html": render("kb/partials/newest.html").render(records=newest, links=links, site=site),
-        "hubs_html": render("kb/partials/hubs.html").render(hubs=sorted(site.hubs), links=links, site=site),
+        "newest_html": render("kb/partials/newest.html").render(records=newest, links=links, site=renderer.view),
+        "hubs_html": render("kb/partials/hubs.html").render(hubs=sorted(site.hubs), links=links, site=renderer.view),
+        "hub_threshold": site.settings.hub_threshold,
     }

@@ -7,15 +7,16 @@ reports and MkDocs' "Aborted with N errors" do.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import enum
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from generator.file_names import shown
+from generator.problem_codes import Severity, UnregisteredProblemCodeError, lookup
 
-class Severity(enum.StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+__all__ = ["Location", "Problem", "Problems", "Severity", "UnregisteredProblemCodeError", "did_you_mean"]
 
 
 @dataclass(frozen=True, order=True)
@@ -45,11 +46,13 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def format_text(self) -> str:
-        field = f" {self.field}:" if self.field else ""
+        """One problem as plain lines; control characters in paths and values are shown as visible `\\u` codes,
+        so no value can start a line of its own (GitHub Actions reads `::` lines as workflow commands)."""
+        field = f" {shown(self.field)}:" if self.field else ""
         level = "" if self.severity is Severity.ERROR else " warning:"
-        text = f"{self.location}:{level}{field} {self.message} [{self.code}]"
+        text = f"{shown(str(self.location))}:{level}{field} {shown(self.message)} [{self.code}]"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {shown(self.hint)}"
         return text
 
     def format_github(self) -> str:
@@ -75,11 +78,18 @@ def _gh_property(text: str) -> str:
 
 
 class Problems:
-    """An ordered, append-only collection of problems from every stage."""
+    """An ordered, append-only collection of problems from every stage.
+
+    Every code must be registered in `generator.problem_codes` with the severity it is raised with; an alias is
+    stored under its current name. Counts are kept as problems arrive, so checking "did this row add an error?"
+    costs nothing however many problems there are.
+    """
 
     def __init__(self) -> None:
         self._items: list[Problem] = []
-        self.shown = False  # printed by `kb` already, so the MkDocs hooks do not log them a second time
+        self._sorted: list[Problem] | None = []
+        self._counts: Counter[Severity] = Counter()
+        self._follow_ons: Counter[tuple[str, str]] = Counter()
 
     def add(
         self,
@@ -90,10 +100,39 @@ class Problems:
         hint: str = "",
         severity: Severity = Severity.ERROR,
     ) -> None:
-        self._items.append(Problem(code, location, field, message, hint, severity))
+        self._append(Problem(code, location, field, message, hint, severity))
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self._items.extend(problems)
+        for problem in problems:
+            self._append(problem)
+
+    def _append(self, problem: Problem) -> None:
+        entry = lookup(problem.code)
+        if problem.severity is not entry.severity:
+            raise UnregisteredProblemCodeError(
+                f"problem code `{problem.code}` is registered as {entry.severity}, but raised as {problem.severity}"
+            )
+        if problem.code != entry.code:
+            problem = dataclasses.replace(problem, code=entry.code)
+        self._items.append(problem)
+        self._counts[problem.severity] += 1
+        self._sorted = None
+
+    def follow_on(self, cause: str, what: str) -> None:
+        """Count a problem that only follows from the errors already reported in the file `cause`.
+
+        It is not printed on its own: the report says "…and N <what>" right after the cause, so a
+        contributor sees one error to fix, not hundreds of echoes of it.
+        """
+        self._follow_ons[(cause, what)] += 1
+        self._sorted = None
+
+    @property
+    def follow_on_count(self) -> int:
+        return sum(self._follow_ons.values())
+
+    def follow_ons(self, cause: str) -> list[tuple[str, int]]:
+        return [(what, count) for (path, what), count in sorted(self._follow_ons.items()) if path == cause]
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.sorted())
@@ -102,7 +141,27 @@ class Problems:
         return len(self._items)
 
     def sorted(self) -> list[Problem]:
-        return sorted(self._items, key=lambda p: (p.location.path, p.location.line or 0, p.location.col or 0))
+        """Cause first: files whose errors others follow from, then the rest, each by path, line and column."""
+        if self._sorted is None:
+            causes = {path for path, _ in self._follow_ons}
+            self._sorted = sorted(
+                self._items,
+                key=lambda p: (
+                    p.location.path not in causes,
+                    p.location.path,
+                    p.location.line or 0,
+                    p.location.col or 0,
+                ),
+            )
+        return list(self._sorted)
+
+    @property
+    def error_count(self) -> int:
+        return self._counts[Severity.ERROR]
+
+    @property
+    def warning_count(self) -> int:
+        return self._counts[Severity.WARNING]
 
     @property
     def errors(self) -> list[Problem]:
@@ -113,12 +172,25 @@ class Problems:
         return [p for p in self.sorted() if p.severity is Severity.WARNING]
 
     def fails(self, strict: bool) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings))
+        return bool(self.error_count) or (strict and bool(self.warning_count))
 
     def report(self, fmt: str = "text") -> str:
-        lines = [p.format_github() if fmt == "github" else p.format_text() for p in self.sorted()]
+        lines: list[str] = []
+        items = self.sorted()
+        for index, problem in enumerate(items):
+            lines.append(problem.format_github() if fmt == "github" else problem.format_text())
+            path = problem.location.path
+            if index + 1 == len(items) or items[index + 1].location.path != path:
+                for what, count in self.follow_ons(path):
+                    text = f"…and {count:,} {what}, which follow from the error(s) above"
+                    lines.append(
+                        f"::notice file={_gh_property(path)}::{_gh_data(text)}" if fmt == "github" else f"    {text}"
+                    )
         if fmt == "text" and self._items:
-            lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
+            summary = f"{self.error_count} error(s), {self.warning_count} warning(s)"
+            if self._follow_ons:
+                summary += f", and {self.follow_on_count:,} follow-on problem(s) counted under their causes"
+            lines.append(summary)
         return "\n".join(lines)
 
 

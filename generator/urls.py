@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from generator.model.records import ARXIV_ID_RE, CLAIM_ID_RE, EXTERNAL_ID_RE, SLUG_RE, SYNTHESIS_ID_RE, arxiv_base
+from generator.model.ids import ClaimId, RecordId
+from generator.model.paper_ids import doi_from_path, is_paper_id, paper_file_stem, paper_path
+from generator.model.records import CLAIM_ID_RE, EXTERNAL_ID_RE, SLUG_RE, SYNTHESIS_ID_RE
 
 
 class UnsafeIdError(ValueError):
@@ -17,9 +19,10 @@ class UnsafeIdError(ValueError):
 
 
 def paper_url(paper_id: str) -> str:
-    if not ARXIV_ID_RE.fullmatch(paper_id):
+    """`papers/2503.23007/`, `papers/doi/10.1145/3219819.3220007/`, `papers/openreview/<id>/`, `papers/acl/<id>/`."""
+    if not is_paper_id(paper_id):
         raise UnsafeIdError(paper_id)
-    return f"papers/{arxiv_base(paper_id)}/"
+    return f"papers/{paper_path(paper_id)}/"
 
 
 def synthesis_url(synthesis_id: str) -> str:
@@ -42,13 +45,13 @@ def category_url(slug: str) -> str:
     return f"taxonomy/{slug}/"
 
 
-def claim_url(claim_id: str) -> str:
+def claim_url(claim_id: ClaimId) -> str:
     if not CLAIM_ID_RE.fullmatch(claim_id):
         raise UnsafeIdError(claim_id)
     return f"claims/{claim_id}/"
 
 
-def record_url(record_id: str) -> str:
+def record_url(record_id: RecordId) -> str:
     """The page URL of any record id (paper, synthesis or external work)."""
     if record_id.startswith("SRCH:"):
         return synthesis_url(record_id)
@@ -57,19 +60,59 @@ def record_url(record_id: str) -> str:
     return paper_url(record_id)
 
 
+INDEX_URLS: dict[str, str] = {
+    "papers": "papers/",
+    "syntheses": "syntheses/",
+    "taxonomy": "taxonomy/",
+    "claims": "claims/",
+    "methodology": "methodology/",
+    "problems": "methodology/problems/",
+    "data": "data/",
+}
+"""The fixed pages, by name: the claim explorer is `claims`, the problem-code reference `problems`."""
+
+
+def index_url(name: str) -> str:
+    return INDEX_URLS[name]
+
+
 def page_source(url: str) -> str:
     """`papers/2503.23007/` -> `papers/2503.23007/index.md`, the virtual source MkDocs sees."""
     return f"{url}index.md" if url else "index.md"
 
 
-def record_filename(record_id: str) -> str:
-    """Where `kb new` and `kb import-bib` put a record, relative to `records/`."""
+def record_file_stem(record_id: str) -> str:
+    """The file name a record must have, without `.yaml`: its id with `:` -> `-` and `/` -> `_`
+    (`SRCH-7693EED1`, `ext-slug`, `hep-th_9901001`, `doi-10.1145_3219819.3220007`; see paper_ids)."""
     if record_id.startswith("SRCH:"):
-        return f"syntheses/{synthesis_url(record_id).split('/')[1]}.yaml"
+        return synthesis_url(record_id).split("/")[1]
     if record_id.startswith("ext:"):
-        return f"external/ext-{external_url(record_id).split('/')[1]}.yaml"
+        return f"ext-{external_url(record_id).split('/')[1]}"
     paper_url(record_id)
-    return f"papers/{arxiv_base(record_id).replace('/', '_')}.yaml"
+    return paper_file_stem(record_id)
+
+
+def id_from_file_stem(stem: str) -> str:
+    """The record id a file name stands for (inverse of `record_file_stem`); empty when it names none."""
+    for prefix, scheme in (("SRCH-", "SRCH:"), ("ext-", "ext:"), ("openreview-", "openreview:"), ("acl-", "acl:")):
+        if stem.startswith(prefix):
+            candidate = scheme + stem[len(prefix) :]
+            break
+    else:
+        if stem.startswith("doi-") and "_" in stem:
+            candidate = doi_from_path("doi/" + stem[4:].replace("_", "/", 1))
+        else:
+            candidate = stem.replace("_", "/")
+    try:
+        return candidate if record_file_stem(candidate) == stem else ""
+    except UnsafeIdError:
+        return ""
+
+
+def record_filename(record_id: str) -> str:
+    """Where `kb new` and the importers put a record, relative to `records/`."""
+    folder = "syntheses" if record_id.startswith("SRCH:") else "external" if record_id.startswith("ext:") else "papers"
+    return f"{folder}/{record_file_stem(record_id)}.yaml"
 
 
 def safe_join(root: Path, relative: str) -> Path:
@@ -81,3 +124,26 @@ def safe_join(root: Path, relative: str) -> Path:
     if not target.is_relative_to(root.resolve()):
         raise UnsafeIdError(relative)
     return target
+
+
+# --- urls.lock: every URL the site has published (checked and written by publish/permanence.py) -------
+
+LOCK_NAME = "urls.lock"
+
+
+def read_lock(root: Path) -> list[tuple[int, str]] | None:
+    """(line number, URL) for every URL in urls.lock; None when there is no lock yet."""
+    path = root / LOCK_NAME
+    if not path.exists():
+        return None
+    return parse_lock(path.read_text(encoding="utf-8-sig"))
+
+
+def parse_lock(text: str) -> list[tuple[int, str]]:
+    """(line number, URL) for every URL line of a urls.lock text."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        url = line.strip()
+        if url and not url.startswith("#"):
+            entries.append((number, url))
+    return entries

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.pipeline.build import collect
-from generator.pipeline.link import Site
+from generator.model.site import Site
+from generator.pipeline.build import BuildOptions, collect
 from generator.problems import Problem
+from generator.publish.permanence import url_state, write_lock
 from tests.conftest import REPO, copy_project
 
 FIXTURES = Path(__file__).parent / "hostile"
@@ -183,6 +184,13 @@ def write(path: Path, content: str | bytes) -> None:
 
 
 def run(root: Path) -> Site:
+    """Collect `root` as `kb validate` does, for a project taken as already published.
+
+    `kb validate` checks URL permanence too; a test project without urls.lock first gets
+    one listing what it serves, so only the problems the test provokes remain.
+    """
+    if not (root / "urls.lock").exists():
+        write_lock(root, url_state(collect(root, BuildOptions())).publishable())
     return collect(root)
 
 

@@ -15,9 +15,11 @@ import pytest
 import yaml
 from citeproc import CitationStylesStyle
 
+from generator.model.site import Settings
 from generator.pipeline.build import build_site, collect
-from generator.pipeline.link import Settings
-from generator.publish import cite
+from generator.pipeline.render import Renderer
+from generator.publish import cite, claim_pages
+from generator.sources import git
 from tests.conftest import REPO
 from tests.test_exports import HOSTILE_ID, HOSTILE_TITLE, SYNTHESIS_ID, add_fixture_records
 
@@ -26,7 +28,9 @@ CITED_KINDS = {"paper", "synthesis", "claim"}
 
 def test_every_record_page_has_a_citation_of_itself(repo_root: Path) -> None:
     site, output = build_site(repo_root)
-    pages = [page for page in output.pages if page.kind in CITED_KINDS]
+    renderer = Renderer(site)  # claim pages are written straight to disk; render them as pages here
+    claims = [claim_pages.claim_page(renderer, claim) for claim in renderer.all_claims()]
+    pages = [page for page in [*output.pages, *claims] if page.kind in CITED_KINDS]
     assert {page.kind for page in pages} == CITED_KINDS
     for page in pages:
         citation = site.citations[page.url]
@@ -47,7 +51,7 @@ def test_every_record_page_has_a_citation_of_itself(repo_root: Path) -> None:
 
 
 def test_paper_citation_cites_the_page_not_the_paper(repo_root: Path) -> None:
-    site = collect(repo_root)
+    site = build_site(repo_root)[0]
     citation = site.citations["papers/2503.23007/"]
     paper = site.papers["2503.23007"].record
     assert citation.title == paper.title
@@ -60,7 +64,7 @@ def test_paper_citation_cites_the_page_not_the_paper(repo_root: Path) -> None:
 
 
 def test_bibtex_escapes_and_parses(project: Path) -> None:
-    site = collect(add_fixture_records(project, release="2026.1"))
+    site = build_site(add_fixture_records(project, release="2026.1"))[0]
     citation = site.citations[f"papers/{HOSTILE_ID}/"]
     assert r"R\&D" in citation.bibtex and r"100\% \_x\_" in citation.bibtex and r"\{braces\}" in citation.bibtex
     library = bibtexparser.parse_string(citation.bibtex)
@@ -83,13 +87,23 @@ def test_cite_block_escapes_contributor_text(project: Path) -> None:
     assert "R&amp;D &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in block
 
 
+def archive_release(project: Path, release: str) -> Path:
+    """List `release` in extra.kb.archived_releases: its site archive exists on the GitHub release."""
+    config = project / "mkdocs.yml"
+    text = re.sub(r"(?m)^    archived_releases: .*\n", "", config.read_text(encoding="utf-8"))
+    config.write_text(
+        text.replace("  kb:\n", f"  kb:\n    archived_releases: [{json.dumps(release)}]\n", 1), encoding="utf-8"
+    )
+    return project
+
+
 def test_pinned_url_scheme_uses_the_configured_release(project: Path) -> None:
-    site = collect(add_fixture_records(project, release="2026.1"))
+    site = build_site(archive_release(add_fixture_records(project, release="2026.1"), "2026.1"))[0]
     assert site.settings.release == "2026.1"
-    base = site.settings.site_url
+    repo = site.settings.repo_url
     for url in (f"papers/{HOSTILE_ID}/", f"syntheses/{SYNTHESIS_ID.replace(':', '-')}/"):
         citation = site.citations[url]
-        assert citation.pinned_url == f"{base}releases/2026.1/{url}"
+        assert citation.pinned_url == f"{repo}/releases/download/2026.1/site-2026.1.zip#{url}index.html"
         assert citation.release == "2026.1"
         assert "(Release 2026.1)" in citation.apa
         assert json.loads(citation.csl_json)[0]["version"] == "2026.1"
@@ -108,15 +122,15 @@ def test_release_falls_back_to_the_git_commit(project: Path) -> None:
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=project, capture_output=True, text=True, check=True
     )
-    assert cite.git_release(project) == head.stdout.strip()
+    assert git.short_commit(project) == head.stdout.strip()
     assert collect(project).settings.release == head.stdout.strip()
 
 
 def test_no_git_and_no_release_means_no_pinned_url(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     without_release(project)
-    assert cite.git_release(project) == ""
-    site = collect(project)
+    assert git.short_commit(project) == ""
+    site = build_site(project)[0]
     assert site.settings.release == ""
     citation = site.citations["papers/2503.23007/"]
     assert citation.pinned_url == "" and citation.release == ""
@@ -125,17 +139,18 @@ def test_no_git_and_no_release_means_no_pinned_url(project: Path, monkeypatch: p
 
 
 def test_git_release_outside_a_repository(tmp_path: Path) -> None:
-    assert cite.git_release(tmp_path) == ""
+    assert git.short_commit(tmp_path) == ""
 
 
 def test_urls_without_site_url() -> None:
-    settings = Settings(site_name="KB", site_url="", release="r1")
+    settings = Settings(site_name="KB", site_url="", release="r1", archived_releases=("r1",))
     assert cite.absolute_url(settings, "papers/x/") == "papers/x/"
-    assert cite.pinned_url(settings, "r1", "papers/x/") == ""
-    with_url = dataclasses.replace(settings, site_url="https://kb.example/base")
+    assert cite.pinned_url(settings, "r1", "papers/x/") == ""  # no repository, no archive to name
+    with_repo = dataclasses.replace(settings, repo_url="https://github.com/o/kb/", archived_releases=("r 1/../x",))
+    assert cite.pinned_url(with_repo, "r1", "papers/x/") == ""  # not archived
     assert (
-        cite.pinned_url(with_url, "r 1/../x", "papers/x/")
-        == "https://kb.example/base/releases/r%201%2F..%2Fx/papers/x/"
+        cite.pinned_url(with_repo, "r 1/../x", "papers/x/")
+        == "https://github.com/o/kb/releases/download/r%201%2F..%2Fx/site-r%201%2F..%2Fx.zip#papers/x/index.html"
     )
 
 
@@ -173,8 +188,9 @@ def test_citation_cff_describes_the_knowledge_base() -> None:
     assert data["cff-version"] == "1.2.0"
     assert data["type"] == "dataset"
     assert data["title"] == config["site_name"]
-    assert data["url"] == config["site_url"]
-    assert data["repository-code"] == config["repo_url"]
+    # site_url and repo_url are `!ENV [VARIABLE, default]`: CITATION.cff carries the defaults.
+    assert data["url"] == config["site_url"][-1]
+    assert data["repository-code"] == config["repo_url"][-1]
     assert data["authors"] == [{"name": f"{config['site_name']} maintainers"}]
     assert data["message"]
 

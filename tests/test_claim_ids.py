@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from generator.cli import main
-from generator.commands.claim_ids import new_claim_id, provisional_claim_id
+from generator.model.claim_ids import new_claim_id, provisional_claim_id
 
 
 def read_ids(ledger: Path) -> list[str]:

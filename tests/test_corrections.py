@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline.build import collect
-from generator.publish.corrections import GitError, open_base
+from generator.sources.git import GitError, open_base
 from tests.test_permanence import add_events, commit_all, edit, git, kb
 
 HEAD = {"KB_BASE_REF": "HEAD"}
@@ -134,4 +134,4 @@ def test_git_helper_reads_the_base_from_a_subfolder_project(tmp_path: Path, proj
     base = open_base(project / "ledgers", "HEAD")
     assert base.prefix == "ledgers/"
     assert base.read_files(["moe-ffn.csv"])["moe-ffn.csv"] == (project / "ledgers" / "moe-ffn.csv").read_bytes()
-    assert open_base(project, "HEAD").list_files("ledgers") == ["ledgers/moe-ffn.csv"]
+    assert open_base(project, "HEAD").list_files("ledgers") == ["ledgers/datapackage.json", "ledgers/moe-ffn.csv"]

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from generator.commands.claim_ids import provisional_claim_id
+from generator.model.claim_ids import provisional_claim_id
 from generator.model.records import LEDGER_COLUMNS, CitationPolarity, CitationRole
 from generator.pipeline.build import build_site, collect, generate
 from generator.pipeline.render import Output
@@ -59,10 +59,10 @@ def add_fixture_records(project: Path, release: str | None = None) -> Path:
         "summary": "A summary with <em>markup</em> & an ampersand.",
         "taxonomy": ["sparse-moe-layers"],
         "cites": [{"target": "2503.23007", "role": "method-basis", "polarity": "supporting", "context": 'It says "=1+1" <here>.'}],
-        "added": "2026-12-02",
+        "added": "2026-11-28",
     })  # fmt: skip
     _dump(project / "records" / "retractions.yaml", {
-        "retractions": [{"id": HOSTILE_ID, "kind": "retracted", "source": "test fixture", "date": "2026-12-04"}],
+        "retractions": [{"id": HOSTILE_ID, "kind": "retracted", "source": "test fixture", "date": "2026-11-30"}],
     })  # fmt: skip
     base = yaml.safe_load((REPO / "records" / "syntheses" / "SRCH-1244B894.yaml").read_text(encoding="utf-8"))
     base.update({
@@ -72,9 +72,9 @@ def add_fixture_records(project: Path, release: str | None = None) -> Path:
         "correction_record": {
             "status": "CORRECTED",
             "correction_count": 1,
-            "corrections": [{"id": CORRECTION_ID, "date": "2026-12-05", "type": "erratum", "description": CORRECTION_TEXT}],
+            "corrections": [{"id": CORRECTION_ID, "date": "2026-12-01", "type": "erratum", "description": CORRECTION_TEXT}],
         },
-        "added": "2026-12-01",
+        "added": "2026-11-27",
     })  # fmt: skip
     _dump(project / "records" / "syntheses" / "SRCH-0000ABCD.yaml", base)
     buffer = io.StringIO()

@@ -65,20 +65,20 @@ def test_feed_lists_correction_events_and_escapes_text(project: Path) -> None:
     correction = found[f"{synthesis_url}#correction-{CORRECTION_ID}"]
     assert correction.findtext(f"{A}summary") == CORRECTION_TEXT
     assert correction.findtext(f"{A}title") == "Correction (erratum) to A corrected synthesis about R&D"
-    assert correction.findtext(f"{A}updated") == "2026-12-05T00:00:00Z"
+    assert correction.findtext(f"{A}updated") == "2026-12-01T00:00:00Z"
     assert {c.get("term") for c in correction.findall(f"{A}category")} == {"correction", "erratum"}
     assert correction.find(f"{A}link").get("href") == f"{synthesis_url}#correction-{CORRECTION_ID}"  # type: ignore[union-attr]
     paper = found[f"{base}papers/{HOSTILE_ID}/"]
     assert paper.findtext(f"{A}title") == f"New paper: {HOSTILE_TITLE}"
     assert found[synthesis_url].findtext(f"{A}title") == "New synthesis: A corrected synthesis about R&D"
-    # Newest first: the correction (2026-12-05) leads, and the feed is updated to its date.
+    # Newest first: the correction (2026-12-01) leads, and the feed is updated to its date.
     assert feed.findall(f"{A}entry")[0] is correction
-    assert feed.findtext(f"{A}updated") == "2026-12-05T00:00:00Z"
+    assert feed.findtext(f"{A}updated") == "2026-12-01T00:00:00Z"
 
 
 def test_feed_without_site_url_uses_relative_links_and_urn_ids(project: Path) -> None:
     site = collect(add_fixture_records(project))
-    site.settings = dataclasses.replace(site.settings, site_url="")
+    site = dataclasses.replace(site, settings=dataclasses.replace(site.settings, site_url=""))  # the Site is frozen
     feed = ET.fromstring(render_feed(site, collect_entries(site)))
     assert feed.findtext(f"{A}id") == "urn:x-evidence-ledger:feed"
     for entry in feed.findall(f"{A}entry"):

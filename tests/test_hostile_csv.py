@@ -50,7 +50,7 @@ def test_windows_1252_is_refused_with_the_byte_offset(tmp_path: Path) -> None:
     content = (HEADER + "\n" + row(claim="Experts \u201cspecialise\u201d \u2014 a lot.") + "\n").encode("cp1252")
     problem = only(check(tmp_path, content))
     offset = content.index(b"\x93")
-    assert diagnostic(problem) == ("csv-encoding", LEDGER_PATH, 2, "")
+    assert diagnostic(problem) == ("encoding", LEDGER_PATH, 2, "")  # formerly csv-encoding, now its alias
     assert problem.message == f"not UTF-8: byte 0x93 at byte offset {offset}"
     assert "Windows-1252" in problem.hint
 
@@ -259,11 +259,11 @@ def test_invisible_characters_in_a_claim_are_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cells", "column", "code", "message"),
     [
-        ({"paper_id": "2409.02060v1\u202e"}, "paper_id", "id-invalid", "'2409.02060v1\\u202e' is not an arXiv id"),
-        ({"paper_id": "24\u200b09.02060v1"}, "paper_id", "id-invalid", "'24\\u200b09.02060v1' is not an arXiv id"),
+        ({"paper_id": "2409.02060v1\u202e"}, "paper_id", "id-invalid", "'2409.02060v1\\u202e' is not a paper id"),
+        ({"paper_id": "24\u200b09.02060v1"}, "paper_id", "id-invalid", "'24\\u200b09.02060v1' is not a paper id"),
         ({"claim_id": "c-0123abcd\u200b"}, "claim_id", "claim-id-invalid", "'c-0123abcd\\u200b' is not a claim id"),
-        ({"paper_id": " 2409.02060v1"}, "paper_id", "id-invalid", "' 2409.02060v1' is not an arXiv id"),
-        ({"paper_id": "../../etc/passwd"}, "paper_id", "id-invalid", "'../../etc/passwd' is not an arXiv id"),
+        ({"paper_id": " 2409.02060v1"}, "paper_id", "id-invalid", "' 2409.02060v1' is not a paper id"),
+        ({"paper_id": "../../etc/passwd"}, "paper_id", "id-invalid", "'../../etc/passwd' is not a paper id"),
     ],
 )
 def test_hidden_characters_in_ids_are_refused(

@@ -14,11 +14,11 @@ import pytest
 from generator.problems import Severity
 from tests.helpers import PAPER, SYNTHESIS, codes, diagnostic, make_project, only, run, warnings
 
-RECORD = "records/papers/p.yaml"
+RECORD = "records/papers/2409.02060.yaml"
 
 
 def check(tmp_path: Path, text: str | bytes, files: dict[str, str | bytes] | None = None):  # type: ignore[no-untyped-def]
-    root = make_project(tmp_path / "project", papers={"p.yaml": text}, ledgers={}, files=files)
+    root = make_project(tmp_path / "project", papers={"2409.02060.yaml": text}, ledgers={}, files=files)
     return run(root)
 
 
@@ -249,22 +249,25 @@ def test_record_that_is_not_a_mapping(tmp_path: Path, text: str) -> None:
 
 
 def test_yml_extension_is_read_with_a_warning(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project", papers={"p.yml": PAPER}, ledgers={})
+    root = make_project(tmp_path / "project", papers={"2409.02060.yml": PAPER}, ledgers={})
     site = run(root)
     assert not site.problems.errors
     (warning,) = warnings(site)
-    assert diagnostic(warning) == ("file-yml-extension", "records/papers/p.yml", None, "")
+    assert diagnostic(warning) == ("file-yml-extension", "records/papers/2409.02060.yml", None, "")
     assert warning.hint == "rename it to `.yaml`; it is read all the same"
     assert "2409.02060" in site.papers
     assert site.problems.fails(strict=True)
 
 
 def test_yml_beside_yaml_with_the_same_record(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project", papers={"p.yaml": PAPER, "p.yml": PAPER}, ledgers={})
+    root = make_project(tmp_path / "project", papers={"2409.02060.yaml": PAPER, "2409.02060.yml": PAPER}, ledgers={})
     site = run(root)
     problem = only(site)
-    assert diagnostic(problem) == ("id-duplicate", "records/papers/p.yml", 1, "id")
-    assert problem.message == "id `2409.02060` is also used by records/papers/p.yaml"
+    assert diagnostic(problem) == ("id-duplicate", "records/papers/2409.02060.yml", 1, "id")
+    assert problem.message == (
+        "id `2409.02060` is used by both records/papers/2409.02060.yaml and records/papers/2409.02060.yml; "
+        "records/papers/2409.02060.yml is left out"
+    )
     assert codes(warnings(site)) == ["file-yml-extension"]
 
 

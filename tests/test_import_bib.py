@@ -10,9 +10,11 @@ import yaml
 
 from generator.cli import main
 from generator.model.records import Paper
+from generator.urls import record_file_stem
+from tests.conftest import needs_path
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "bib"
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real BibTeX samples not found at {REAL}")
+needs_real = needs_path(REAL, "real BibTeX samples")
 MODELINE = "# yaml-language-server: $schema=../../schema/paper.schema.json"
 COUNTS = re.compile(r"^created (\d+), updated (\d+), skipped (\d+), failed (\d+)$", re.MULTILINE)
 
@@ -42,7 +44,7 @@ def load(path: Path) -> Paper:
 @pytest.mark.parametrize(
     ("name", "expected", "entries"),
     [
-        ("d2l-ai_d2l-en_d2l.bib", (126, 0, 362, 0), 488),
+        ("d2l-ai_d2l-en_d2l.bib", (128, 0, 360, 0), 488),
         ("PMQ9_Mixture-of-Experts_Research_paper_references_saiv2026.bib", (5, 0, 41, 0), 46),
         ("readme_blocks/withinmiaov_A-Survey-on-Mixture-of-Experts_README_L35-40.bib", (1, 0, 0, 0), 1),
         ("readme_blocks/MoE-Inf_awesome-moe-inference_README_L456-461.bib", (0, 0, 1, 0), 1),
@@ -63,14 +65,16 @@ def test_real_files(
         assert text.splitlines()[0] == MODELINE
         paper = load(path)
         assert re.search(rf'^id: "{re.escape(paper.id)}"$', text, re.MULTILINE)  # ids stay quoted strings
-        assert path.name == paper.id.replace("/", "_") + ".yaml"
+        assert path.name == record_file_stem(paper.id) + ".yaml"  # `doi:10.1145/x` -> doi-10.1145_x.yaml
 
 
 @needs_real
 def test_real_d2l_details(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(tmp_path, capsys, str(REAL / "d2l-ai_d2l-en_d2l.bib"))
     assert "  ba2016layer (line 4024): duplicate of Ba.Kiros.Hinton.2016 (line 73)" in out
-    assert "  Abadi.Barham.Chen.ea.2016 (line 1): no arXiv id" in out
+    assert (
+        "  Abadi.Barham.Chen.ea.2016 (line 1): no paper id (no arXiv id, DOI, OpenReview or ACL Anthology link)" in out
+    )
     paper = load(tmp_path / "records" / "papers" / "1607.06450.yaml")
     assert (paper.title, paper.venue, paper.year) == ("Layer normalization", "arXiv", 2016)
     assert paper.authors == ["Jimmy Lei Ba", "Jamie Ryan Kiros", "Geoffrey E Hinton"]
@@ -79,7 +83,7 @@ def test_real_d2l_details(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 @needs_real
 def test_real_pmq9_details(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(tmp_path, capsys, str(REAL / "PMQ9_Mixture-of-Experts_Research_paper_references_saiv2026.bib"))
-    assert "  deepseekv4 (line 219): no arXiv id" in out
+    assert "  deepseekv4 (line 219): no paper id (no arXiv id, DOI, OpenReview or ACL Anthology link)" in out
     deepseek = load(tmp_path / "records" / "papers" / "2412.19437.yaml")
     assert (deepseek.title, deepseek.authors) == ("DeepSeek-V3 Technical Report", ["DeepSeek-AI"])
     mixtral = load(tmp_path / "records" / "papers" / "2401.04088.yaml")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline.build import collect, generate
-from generator.pipeline.render import PageLinks
+from generator.pipeline.render import PageLinks, make_environment
 from generator.publish.permanence import LOCK_NAME, read_lock, redirect_html
 from tests.helpers import kb
 
@@ -116,7 +116,7 @@ def test_renamed_record_keeps_old_url_as_redirect(project: Path, tmp_path: Path)
 
     redirect = (out / "papers" / "2503.23007" / "index.html").read_text(encoding="utf-8")
     assert '<meta http-equiv="refresh" content="0; url=../2503.23099/">' in redirect
-    assert '<link rel="canonical" href="https://example-org.github.io/evidence-ledger/papers/2503.23099/">' in redirect
+    assert '<link rel="canonical" href="https://kb-tests.github.io/evidence-ledger/papers/2503.23099/">' in redirect
     assert '<a href="../2503.23099/">S2MoE: Robust Sparse Mixture of Experts via Stochastic Learning</a>' in redirect
     assert 'location.replace("../2503.23099/" + location.hash)' in redirect
     target = (out / "papers" / "2503.23007" / "../2503.23099/index.html").resolve()
@@ -130,8 +130,8 @@ def test_renamed_record_keeps_old_url_as_redirect(project: Path, tmp_path: Path)
 
 
 def test_redirect_page_escapes_everything() -> None:
-    html = redirect_html(PageLinks("papers/2401.00001/", "", ""), "papers/2503.23007/", "2401.00001", "2503.23007",
-                         '</title><script>alert("x")</script>', "")  # fmt: skip
+    html = redirect_html(make_environment(REPO), PageLinks("papers/2401.00001/", "", ""), "papers/2503.23007/",
+                         "2401.00001", "2503.23007", '</title><script>alert("x")</script>', "")  # fmt: skip
     text = html.decode()
     assert "<script>alert" not in text and "&lt;/title&gt;&lt;script&gt;" in text
     assert '<link rel="canonical" href="../2503.23007/">' in text
@@ -159,7 +159,7 @@ def test_deleting_a_record_without_tombstone_fails(project: Path, tmp_path: Path
     assert check.returncode == 1
     for url in lost:
         assert url in check.stderr
-    assert "3 of 30 locked URL(s) are lost" in check.stderr
+    assert "3 of 31 locked URL(s) are lost" in check.stderr
 
     # --update never removes: the lost URLs stay locked and keep failing.
     before = (project / LOCK_NAME).read_text(encoding="utf-8")

@@ -44,7 +44,7 @@ def test_new_paper_skeleton(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     for index, line in enumerate(lines):
         if re.match(r"^\s*\w+:", line):
             assert lines[index - 1].lstrip().startswith("#"), line
-    assert "# arXiv id without version; the page URL is `/papers/<id>/`." in lines
+    assert "# Paper id without version; the page URL is `/papers/<id>/` (see README, URL scheme)." in lines
     data = yaml.safe_load(text)
     assert (data["versions"], data["added"]) == (["v2"], dt.date.today().isoformat())
     # Unfilled: fails on the title only. Filled: valid.
@@ -60,7 +60,8 @@ def test_new_synthesis_skeleton(tmp_path: Path, capsys: pytest.CaptureFixture[st
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schema/synthesis.schema.json"
     assert 'id: "SRCH:0A1B2C3D"' in text
-    assert "  #   L5: Quotes verified: every claim's quote is checked against the source text." in text
+    assert "  #   L5: Not defined by the source." in text  # no source defines it, and the skeleton does not guess
+    assert "    #   L3: “Claim aggregate record” (the synthesis report pages (publisher: Assignee Research))" in text
     data = yaml.safe_load(text)
     assert error_fields(Synthesis, data) == {
         "title",

@@ -1,9 +1,9 @@
 """`kb diff BASE`: what the working tree changes against a git ref, as Markdown for a pull request.
 
 The base is loaded exactly as the working tree is: its records, ledgers,
-urls.lock and mkdocs.yml are written to a temporary folder (through the git
-helper in corrections.py, no checkout, no network) and run through the same
-`collect` and `generate`. Records are compared by id, claims by claim_id and
+urls.lock and mkdocs.yml are written to a temporary folder (through
+sources/git.py, no checkout, no network) and run through the same `collect`;
+nothing is rendered, the served URLs are planned from the model. Records are compared by id, claims by claim_id and
 URLs by the same rules the build's URL-permanence check applies.
 Exit 0 whatever changed; 2 when BASE is not a known ref.
 """
@@ -19,26 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from generator.model.records import Claim, CorrectionEvent
-from generator.pipeline.build import build_site, collect, generate
-from generator.pipeline.link import Site
-from generator.pipeline.render import Output
-from generator.publish.corrections import GitError, open_base
+from generator.model.site import Site
+from generator.pipeline.build import BuildOptions, collect, read_inputs
 from generator.publish.permanence import UrlState, aliases, provisional_rows, read_lock, url_state
+from generator.sources.git import GitError, open_base
 
 BASE_FILES = ("urls.lock", "mkdocs.yml")
+DATA_PATHS = ("records/", "ledgers/", "urls.lock")
+"""A pull request that changes only these is data-only: it cannot run code or inject script (README, Security model).
+urls.lock is data too: a new record adds lines to it, and the build refuses a removed line."""
+REVIEW_REQUIRED = "This pull request changes code, configuration or site content: maintainer review required"
+MAX_PATHS = 50
 MAX_TEXT = 120
 
 
 @dataclass
 class Snapshot:
     site: Site
-    output: Output
     state: UrlState
     lock: set[str]
 
 
-def _snapshot(site: Site, output: Output) -> Snapshot:
-    return Snapshot(site, output, url_state(site, output), {url for _, url in read_lock(site.root) or []})
+def _snapshot(site: Site) -> Snapshot:
+    return Snapshot(site, url_state(site), {url for _, url in read_lock(site.root) or []})
 
 
 def _records(site: Site) -> dict[tuple[str, str], dict[str, Any]]:
@@ -81,6 +84,8 @@ def md(text: str, limit: int = MAX_TEXT) -> str:
 @dataclass
 class Summary:
     base_name: str
+    outside_data: list[str] = field(default_factory=list)
+    """Changed paths outside records/ and ledgers/: code, configuration or site content."""
     records: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -88,7 +93,14 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
     def markdown(self) -> str:
-        lines = [f"## Knowledge-base changes against {self.base_name}", ""]
+        lines = []
+        if self.outside_data:
+            lines += [f"> **{REVIEW_REQUIRED}**", ">"]
+            lines += [f"> - {md(path, 200)}" for path in self.outside_data[:MAX_PATHS]]
+            if len(self.outside_data) > MAX_PATHS:
+                lines.append(f"> - and {len(self.outside_data) - MAX_PATHS} more")
+            lines.append("")
+        lines += [f"## Knowledge-base changes against {self.base_name}", ""]
         lines += [f"> {note}" for note in self.notes]
         if self.notes:
             lines.append("")
@@ -214,12 +226,24 @@ def _diff_urls(base: Snapshot, now: Snapshot, summary: Summary) -> None:
     for alias in aliases(now.site):
         if alias.old_url not in before_aliases:
             summary.urls.append(f"Redirected `{alias.old_url}` → `{alias.url}`")
+    removed = sorted(base.lock - now.lock)
+    if removed:
+        summary.urls.append(
+            f"**Removed from urls.lock**: {', '.join(f'`{url}`' for url in removed)} "
+            "(urls.lock only grows: the build fails until the lines are restored)"
+        )
     lost = sorted(url for url in known_before | now.lock if not now.state.resolves(url))
     if lost:
         summary.urls.append(
             f"**Lost** {len(lost)} published URL(s): {', '.join(f'`{url}`' for url in lost)} "
             "(add `aliases:` or a tombstone; the build fails until then)"
         )
+
+
+def outside_data(changed: list[str], prefix: str = "") -> list[str]:
+    """The changed repository paths that are not data: anything but the project's records/, ledgers/ and urls.lock."""
+    data = tuple(f"{prefix}{path}" for path in DATA_PATHS)
+    return [path for path in changed if not (path.startswith(data[:-1]) or path == data[-1])]
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -232,10 +256,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kb-diff-") as folder:
         destination = Path(folder)
         base.export(destination, [*base.list_files("records", "ledgers"), *BASE_FILES])
-        base_site = collect(destination)
-        before = _snapshot(base_site, generate(base_site))
-    site, output = build_site(root)
-    now = _snapshot(site, output)
+        before = _snapshot(collect(destination, BuildOptions()))  # an export: no git of its own
+    now = _snapshot(collect(root, read_inputs(root)))
     name = args.base.replace("`", "")
-    print(summarise(before, now, f"`{name}` ({base.short})").markdown(), end="")
+    summary = summarise(before, now, f"`{name}` ({base.short})")
+    summary.outside_data = outside_data(base.changed_paths(), base.prefix)
+    print(summary.markdown(), end="")
     return 0

@@ -28,9 +28,10 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from generator import file_names
+from generator.commands import EXIT_OK, EXIT_PROBLEMS
 from generator.problems import Location, Problems
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 # Wide enough that no title or abstract is ever re-wrapped.
 YAML_WIDTH = 1_000_000_000
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -193,9 +194,14 @@ class Outcome:
 
 
 def targets(root: Path) -> list[Path]:
-    """Files `kb fmt` owns: `records/**/*.yaml` and `ledgers/*.csv`, in a stable order."""
-    found = sorted((root / "records").rglob("*.yaml")) if (root / "records").is_dir() else []
-    found += sorted((root / "ledgers").glob("*.csv")) if (root / "ledgers").is_dir() else []
+    """Files `kb fmt` owns: the records and ledgers `kb validate` reads (one file-name rule), in a stable order."""
+    found = [
+        path
+        for folder in ("records", "ledgers")
+        if (root / folder).is_dir()
+        for path in sorted((root / folder).rglob("*"))
+        if file_names.data_kind(path.relative_to(root).as_posix()) in ("yaml", "csv")
+    ]
     return found
 
 

@@ -1,7 +1,8 @@
 """`kb import-bib FILE.bib [--update]`: paper records from a BibTeX file.
 
-The corpus keys papers by arXiv id, so only entries with one become records;
-every other entry is reported as skipped with its reason. Every entry and every
+Only entries that name a paper id become records: an arXiv id, else a DOI
+(`doi:…`), else an OpenReview or ACL Anthology address; every other entry is
+reported as skipped with its reason. Every entry and every
 unreadable block ends up in exactly one of created / updated / skipped /
 failed, so the summary always adds up to what the file holds.
 
@@ -26,14 +27,13 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from generator.commands import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from generator.commands.fmt import dump_yaml, round_trip_yaml, yaml_str
 from generator.commands.scaffold import modeline
 from generator.model.records import Paper
 from generator.problems import Problems
 from generator.sources.bibtex import BibEntry, read_bibtex_file
 from generator.urls import UnsafeIdError, record_filename, safe_join
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 # Fields an import may set; everything else in a record belongs to its editors.
 MANAGED = ("versions", "title", "authors", "authors_complete", "year", "venue", "abstract", "links")
@@ -83,40 +83,31 @@ def normalised_title(title: str) -> str:
 
 def bib_fields(entry: BibEntry) -> dict[str, Any]:
     """The record fields an entry supplies, in model order; empty values are left out."""
-    data: dict[str, Any] = {"id": entry.arxiv_id}
+    data: dict[str, Any] = {"id": entry.paper_id}
     if entry.arxiv_version:
         data["versions"] = [entry.arxiv_version]
     data["title"] = entry.title
-    if entry.authors:
-        data["authors"] = list(entry.authors)
-        if not entry.authors_complete:
-            data["authors_complete"] = False
-    if entry.year is not None:
-        data["year"] = entry.year
-    if entry.venue:
-        data["venue"] = entry.venue
-    if entry.abstract:
-        data["abstract"] = entry.abstract
-    if entry.doi:
-        data["links"] = {"doi": entry.doi}
+    data.update(entry.record_fields())
+    if data.get("authors_complete") is True:
+        del data["authors_complete"]  # the default; a record says so only when the list is cut short
     return data
 
 
-def _yaml_value(value: Any, *, key: str = "") -> Any:
+def yaml_value(value: Any, *, key: str = "") -> Any:
     """Plain data to ruamel nodes, quoting every string a YAML 1.1 reader would retype."""
     if isinstance(value, dict):
         node = CommentedMap()
         for k, v in value.items():
-            node[k] = _yaml_value(v, key=k)
+            node[k] = yaml_value(v, key=k)
         return node
     if isinstance(value, list):
-        return CommentedSeq(_yaml_value(v, key=key) for v in value)
+        return CommentedSeq(yaml_value(v, key=key) for v in value)
     if isinstance(value, str):
         return yaml_str(value, force_quotes=key in ("id", "versions", "added", "doi"))
     return value
 
 
-def _validation_text(exc: ValidationError) -> str:
+def validation_text(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors()[:3]:
         where = ".".join(str(p) for p in error["loc"]) or "record"
@@ -124,21 +115,21 @@ def _validation_text(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _check(text: str) -> Paper:
+def check_record_text(text: str) -> Paper:
     """Read the text back the way the project's PyYAML loader will, and validate it."""
     return Paper.model_validate(pyyaml.safe_load(text))
 
 
-def _new_record_text(data: dict[str, Any], path: Path, root: Path, today: dt.date) -> str:
+def new_record_text(data: dict[str, Any], path: Path, root: Path, today: dt.date) -> str:
     data = {**data, "added": today.isoformat()}
     node = CommentedMap()
     for name in FIELD_ORDER:
         if name in data:
-            node[name] = _yaml_value(data[name], key=name)
+            node[name] = yaml_value(data[name], key=name)
     return modeline(path, root, "paper") + "\n" + dump_yaml(node)
 
 
-def _insert_in_model_order(record: CommentedMap, name: str, value: Any) -> None:
+def insert_in_model_order(record: CommentedMap, name: str, value: Any) -> None:
     """A new key goes after the last existing key that precedes it in the model."""
     position = 0
     rank = FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
@@ -161,21 +152,21 @@ def _apply_update(record: CommentedMap, data: dict[str, Any]) -> list[str]:
             if not missing:
                 continue
             if isinstance(record.get("versions"), list):
-                record["versions"].extend(_yaml_value(missing, key="versions"))
+                record["versions"].extend(yaml_value(missing, key="versions"))
             else:
-                _set(record, "versions", _yaml_value(current + missing, key="versions"))
+                _set(record, "versions", yaml_value(current + missing, key="versions"))
         elif name == "links":
             links = record.get("links")
             if isinstance(links, dict):
                 if links.get("doi") == new["doi"]:
                     continue
-                links["doi"] = _yaml_value(new["doi"], key="doi")
+                links["doi"] = yaml_value(new["doi"], key="doi")
             else:
-                _set(record, "links", _yaml_value(new, key="links"))
+                _set(record, "links", yaml_value(new, key="links"))
         elif name == "authors":
             complete = data.get("authors_complete", True)
             if list(record.get("authors") or []) != new:
-                _set(record, "authors", _yaml_value(new, key="authors"))
+                _set(record, "authors", yaml_value(new, key="authors"))
                 changed.append("authors")
             if record.get("authors_complete", True) != complete:
                 _set(record, "authors_complete", complete)
@@ -186,7 +177,7 @@ def _apply_update(record: CommentedMap, data: dict[str, Any]) -> list[str]:
         else:
             if record.get(name) == new:
                 continue
-            _set(record, name, _yaml_value(new, key=name))
+            _set(record, name, yaml_value(new, key=name))
         changed.append(name)
     return list(dict.fromkeys(changed))
 
@@ -195,7 +186,7 @@ def _set(record: CommentedMap, name: str, value: Any) -> None:
     if name in record:
         record[name] = value
     else:
-        _insert_in_model_order(record, name, value)
+        insert_in_model_order(record, name, value)
 
 
 @dataclass
@@ -207,7 +198,7 @@ class _Seen:
     title: dict[str, BibEntry] = field(default_factory=dict)
 
     def register(self, entry: BibEntry) -> None:
-        self.arxiv.setdefault(entry.arxiv_id, entry)
+        self.arxiv.setdefault(entry.paper_id, entry)
         if entry.doi:
             self.doi.setdefault(entry.doi.casefold(), entry)
         if normalised_title(entry.title):
@@ -216,7 +207,7 @@ class _Seen:
     def original(self, entry: BibEntry) -> BibEntry | None:
         """The earlier entry this one duplicates; entries with different arXiv ids are different papers."""
         candidates = [
-            self.arxiv.get(entry.arxiv_id) if entry.arxiv_id else None,
+            self.arxiv.get(entry.paper_id) if entry.paper_id else None,
             self.doi.get(entry.doi.casefold()) if entry.doi else None,
             self.title.get(normalised_title(entry.title)) if normalised_title(entry.title) else None,
         ]
@@ -248,10 +239,10 @@ def import_entries(
     summary: Summary,
     today: dt.date,
 ) -> None:
-    """Create or update one record per distinct arXiv paper; report every entry."""
+    """Create or update one record per distinct paper; report every entry."""
     seen = _Seen()
     for entry in entries:
-        if entry.arxiv_id and seen.original(entry) is None:
+        if entry.paper_id and seen.original(entry) is None:
             seen.register(entry)
     existing = _existing_records(root)
     for entry in entries:
@@ -259,7 +250,7 @@ def import_entries(
         if original is not None:
             summary.add("skipped", entry.key, entry.line, f"duplicate of {original.key} (line {original.line})")
             continue
-        if not entry.arxiv_id:
+        if not entry.paper_id:
             summary.add("skipped", entry.key, entry.line, _no_arxiv_reason(entry))
             continue
         _import_one(entry, root, update, summary, today, existing)
@@ -269,7 +260,7 @@ def _no_arxiv_reason(entry: BibEntry) -> str:
     archive = entry.fields.get("archiveprefix", "").strip().strip("{}").lower()
     if archive == "arxiv" and not entry.fields.get("eprint", "").strip():
         return "no arXiv id (archivePrefix is arXiv but there is no eprint field)"
-    return "no arXiv id"
+    return "no paper id (no arXiv id, DOI, OpenReview or ACL Anthology link)"
 
 
 def _import_one(
@@ -282,24 +273,24 @@ def _import_one(
 ) -> None:
     data = bib_fields(entry)
     try:
-        relative = record_filename(entry.arxiv_id)
+        relative = record_filename(entry.paper_id)
         default_path = safe_join(root / "records", relative)
     except UnsafeIdError:
-        summary.add("failed", entry.key, entry.line, f"arXiv id `{entry.arxiv_id}` cannot name a record file")
+        summary.add("failed", entry.key, entry.line, f"paper id `{entry.paper_id}` cannot name a record file")
         return
     path = existing.get(default_path.name, default_path)
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     if not path.exists():
         try:
-            text = _new_record_text(data, default_path, root, today)
-            _check(text)
+            text = new_record_text(data, default_path, root, today)
+            check_record_text(text)
         except ValidationError as exc:
-            summary.add("failed", entry.key, entry.line, f"would not be a valid record: {_validation_text(exc)}")
+            summary.add("failed", entry.key, entry.line, f"would not be a valid record: {validation_text(exc)}")
             return
         default_path.parent.mkdir(parents=True, exist_ok=True)
         default_path.write_text(text, encoding="utf-8", newline="\n")
         existing[default_path.name] = default_path
-        summary.add("created", entry.key, entry.line, f"{shown} ({entry.arxiv_id})")
+        summary.add("created", entry.key, entry.line, f"{shown} ({entry.paper_id})")
         return
     if not update:
         summary.add("skipped", entry.key, entry.line, f"exists ({shown}); use --update")
@@ -324,10 +315,10 @@ def _update_one(entry: BibEntry, data: dict[str, Any], path: Path, shown: str, s
         return
     text = dump_yaml(record)
     try:
-        _check(text)
+        check_record_text(text)
     except ValidationError as exc:
         summary.add(
-            "failed", entry.key, entry.line, f"{shown} would not validate after the update: {_validation_text(exc)}"
+            "failed", entry.key, entry.line, f"{shown} would not validate after the update: {validation_text(exc)}"
         )
         return
     path.write_text(text, encoding="utf-8", newline="\n")

@@ -1,7 +1,7 @@
 """`kb new`: a commented record skeleton, derived from the data model.
 
-The skeleton is generated from `model.Paper` / `model.Synthesis`, so a new field
-appears in it without anyone editing this file. Every field the contributor
+The skeleton and its comments are generated from `model.Paper` / `model.Synthesis` and their
+fields' descriptions, so a new field appears in it without anyone editing this file. Every field the contributor
 must fill is written as `null` under a "Required" comment: the unfilled
 skeleton fails validation on exactly those fields, and validates once they
 are filled.
@@ -21,53 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
+from generator.commands import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from generator.model import records as model
-from generator.model.records import ARXIV_ID_RE, VOCABULARIES
+from generator.model.paper_ids import ARXIV_ID_RE, canonical_paper_id, is_paper_id
+from generator.model.records import VOCABULARIES
 from generator.urls import UnsafeIdError, record_filename, safe_join
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
 SCHEMA_FILES = {"paper": "paper.schema.json", "synthesis": "synthesis.schema.json"}
-
-# Explanations for fields whose model definition has no description.
-FIELD_DOCS: dict[tuple[str, str], str] = {
-    ("Paper", "title"): "Title as printed on the paper.",
-    ("Paper", "year"): "Year of first publication (1990-2100).",
-    ("Paper", "venue"): "Where it appeared, e.g. `NeurIPS 2023`; `arXiv` for a preprint.",
-    ("Paper", "abstract"): "The paper's abstract, verbatim; claims read from the abstract are checked against it.",
-    ("Paper", "cites"): "Corpus papers or declared external works this paper cites.",
-    ("Paper", "links"): "Other places the paper lives. Leave a link empty (null) when there is none.",
-    ("Paper", "tombstone"): "Only for a withdrawn record: why, when, and which record to read instead.",
-    ("Synthesis", "title"): "Title of the synthesis report.",
-    ("Synthesis", "abstract"): "Short summary of the report.",
-    ("Synthesis", "research_question"): "The question the synthesis answers, in one sentence.",
-    ("Synthesis", "taxonomy"): "Category slugs from `records/taxonomy.yaml`.",
-    ("Synthesis", "verification_level"): "How far the report was verified.",
-    ("Synthesis", "quality_tier"): "Triage tier and the reason for it.",
-    ("Synthesis", "quality_dimensions"): "Rating of each quality dimension.",
-    ("Synthesis", "correction_record"): "Correction history; corrections are only ever added.",
-    ("Synthesis", "provenance"): "Who published the report and where its artifacts are.",
-    ("Synthesis", "aliases"): "Former ids of this record; each becomes a redirect.",
-    ("Synthesis", "added"): "Date the record entered the corpus.",
-    ("VerificationRecord", "label"): "Short label for the level, as shown on the page.",
-    ("VerificationRecord", "source_grounded_claims"): "Number of claims tied to parsed source sections.",
-    ("VerificationRecord", "claim_record_source"): "Where the claim counts are recorded.",
-    ("LevelLabel", "label"): "Short label for the level.",
-    ("Provenance", "publisher"): "Who published the report.",
-    ("Provenance", "public_provenance"): "The verification level that can be checked publicly.",
-    ("Provenance", "report_artifact"): "Where the report itself is archived.",
-    ("Provenance", "external_record"): "The external archival record of the report.",
-    ("Provenance", "claim_lineage"): "Where each claim's lineage to its source is recorded.",
-    ("Provenance", "review_method"): "How the report was reviewed.",
-    ("Provenance", "provenance_contract"): "The contract the provenance data follows.",
-    ("Provenance", "quality_guide"): "The quality guide the review followed, if any.",
-    ("Provenance", "note"): "Anything else a reader should know about the provenance.",
-    ("CorrectionRecord", "manifest_contract"): "The contract the report manifest follows.",
-    ("CorrectionRecord", "correction_contract"): "The contract correction events follow.",
-    ("CorrectionRecord", "corrections"): "Correction events, oldest first; never remove one.",
-}
 
 # Values a brand-new record really has, so the contributor need not fill them.
 PREFILLED: dict[tuple[str, str], Any] = {
@@ -81,18 +42,25 @@ class IdError(ValueError):
 
 
 def normalise_paper_id(raw: str) -> tuple[str, str]:
-    """`arXiv:2503.23007v2` or an arxiv.org/abs URL -> (`2503.23007`, `v2`)."""
+    """`arXiv:2503.23007v2` or an arxiv.org/abs URL -> (`2503.23007`, `v2`); `doi:10.1145/X`, a doi.org URL or
+    `10.1145/X` -> (`doi:10.1145/x`, ``) (an arXiv DOI gives the arXiv id); `openreview:…` and `acl:…` as they are."""
     text = raw.strip()
     text = re.sub(r"(?i)^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/", "", text)
     text = re.sub(r"(?i)^arxiv:", "", text)
     text = re.sub(r"\.pdf$", "", text)
+    doi = re.fullmatch(r"(?i)(?:doi:|https?://(?:dx\.)?doi\.org/)?\s*(10\.\d{4,9}/\S+)", text)
+    if doi:
+        text = canonical_paper_id(f"doi:{doi.group(1)}")
     match = ARXIV_ID_RE.fullmatch(text)
-    if not match:
-        raise IdError(
-            f"`{raw}` is not an arXiv id; expected a new-style id such as `2503.23007` "
-            "or an old-style one such as `hep-th/9901001` (a version like `v2` may follow)"
-        )
-    return match.group("base"), match.group("version") or ""
+    if match:
+        return match.group("base"), match.group("version") or ""
+    if is_paper_id(text):
+        return text, ""
+    raise IdError(
+        f"`{raw}` is not a paper id; expected an arXiv id such as `2503.23007` (old style `hep-th/9901001`, "
+        "a version like `v2` may follow), a DOI such as `doi:10.1145/3219819.3220007`, "
+        "`openreview:<forum id>` or `acl:<Anthology id>`"
+    )
 
 
 def normalise_synthesis_id(raw: str) -> str:
@@ -158,14 +126,11 @@ def _choices(annotation: Any) -> list[str]:
     return [str(v) for v in typing.get_args(inner)] if typing.get_origin(inner) is Literal else []
 
 
-def _field_doc(owner: type[BaseModel], name: str, info: FieldInfo) -> str:
-    return info.description or FIELD_DOCS.get((owner.__name__, name), "")
-
-
-def _vocabulary_lines(values: list[str]) -> list[str]:
-    for vocabulary in VOCABULARIES.values():
-        if set(vocabulary.values) == set(values):
-            return [f"  {value}: {vocabulary.describe(value)}" for value in values]
+def _vocabulary_lines(values: list[str], description: str | None) -> list[str]:
+    """Values with their definitions; two vocabularies may share values (L0-L7), so the field's doc decides."""
+    matching = [v for v in VOCABULARIES.values() if set(v.values) == set(values)]
+    for vocabulary in sorted(matching, key=lambda v: v.doc != description):
+        return [f"  {value}: {vocabulary.describe(value)}" for value in values]
     return ["  one of: " + ", ".join(values)]
 
 
@@ -179,12 +144,12 @@ def _render(
     for name, info in owner.model_fields.items():
         required = info.is_required() and name not in given and (owner.__name__, name) not in PREFILLED
         nested = _model_class(info.annotation)
-        comment = [_field_doc(owner, name, info)] if _field_doc(owner, name, info) else []
+        comment = [info.description] if info.description else []
         if required and not nested:
             comment.append("Required: replace null.")
         choices = _choices(info.annotation)
         if choices:
-            comment += ["Choose one of:", *_vocabulary_lines(choices)]
+            comment += ["Choose one of:", *_vocabulary_lines(choices, info.description)]
         item_model = _list_item_model(info.annotation)
         if item_model is not None:
             parts = [
@@ -205,6 +170,8 @@ def _render(
         if nested is not None and (required or isinstance(value, BaseModel)):
             lines.append(f"{pad}{name}:")
             _render(nested, {}, indent + 2, lines)
+        elif value == {}:
+            lines.append(f"{pad}{name}: {{}}")
         elif isinstance(value, list):
             if value:
                 lines.append(f"{pad}{name}:")

@@ -1,83 +1,167 @@
-"""Build stage: runs load -> validate -> link -> render, and hands pages to MkDocs.
+"""The pipeline, top to bottom: `build(root, options)` is the only place that orders the stages.
 
-`collect` is the whole data pipeline and needs no MkDocs; `generate` renders;
-`write_generated` is `kb generate --out DIR`; `mkdocs_build` is `kb build`.
-The MkDocs hooks (mkdocs_hooks.py) call `collect` and `generate` too, so
-plain `mkdocs build` and `mkdocs serve` produce the same site.
+`kb validate` stops after checking (nothing is rendered); `kb generate`,
+`kb build`, `kb serve` and the MkDocs hooks (so plain `mkdocs build` too) run
+it to the end. Everything a build reads from outside the tree (the published
+git base, the release, the build date) arrives in `BuildOptions`, read at the edge by
+`read_inputs`, so the same tree with the same options gives the same output.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
-import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
-
-from generator.pipeline.link import Settings, Site, link
+from generator.model.site import Site
+from generator.pipeline.cache import RenderCache
+from generator.pipeline.link import link
+from generator.pipeline.progress import NullProgress, Progress
 from generator.pipeline.render import Output, Renderer
 from generator.pipeline.validate import validate_corpus
-from generator.problems import Location, Problems
-from generator.publish import quotes
-from generator.publish import registry as publish
+from generator.problems import Problems
+from generator.publish import (
+    cite,
+    content_guard,
+    corrections,
+    exports,
+    feed,
+    metadata,
+    permanence,
+    quotes,
+    source_text,
+)
+from generator.sources import datapackage, git
+from generator.sources.config import read_settings
 from generator.urls import page_source, safe_join
 
-
-class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml may carry tags such as !ENV or !!python/name; settings never need them."""
+Stop = Literal["check", "render"]
 
 
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+@dataclass(frozen=True)
+class BuildOptions:
+    base: git.Published = dataclasses.field(default_factory=git.Published)
+    """The published state that corrections are checked against; none by default."""
+    release: str = ""
+    """The working tree's commit: the release when mkdocs.yml names none."""
+    build_date: str = ""
+    """Today (YYYY-MM-DD), read once at the edge: later event and `added` dates are errors. "" skips the check."""
+    stop_after: Stop = "render"
+    """"check" (`kb validate`) collects and checks everything but renders nothing."""
+    strict: bool = dataclasses.field(default=False, compare=False)
+    """Warnings fail too. It changes only the verdict, never the build, so it is no part of the cache key."""
+    progress: Progress = dataclasses.field(default_factory=NullProgress, compare=False)
+    """Where each phase reports its time (pipeline/progress.py); the edge picks one."""
 
 
-def read_settings(root: Path, problems: Problems) -> Settings:
-    config_path = root / "mkdocs.yml"
-    if not config_path.exists():
-        return Settings()
-    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    kb: dict[str, Any] = (config.get("extra") or {}).get("kb") or {}
-    threshold = kb.get("hub_threshold", Settings.hub_threshold)
-    if not isinstance(threshold, int) or threshold < 1:
-        problems.add(
-            "config-invalid",
-            Location("mkdocs.yml"),
-            "extra.kb.hub_threshold",
-            "must be a whole number of at least 1",
-            "e.g. 3",
-        )
-        threshold = Settings.hub_threshold
-    return Settings(
-        site_name=str(config.get("site_name") or Settings.site_name),
-        site_url=str(config.get("site_url") or ""),
-        repo_url=str(config.get("repo_url") or ""),
-        edit_uri=str(config.get("edit_uri") or ""),
-        hub_threshold=threshold,
-        release=str(kb.get("release") or ""),
-    )
+@dataclass(frozen=True)
+class Build:
+    site: Site
+    output: Output | None  # None when the build stopped before rendering
+    options: BuildOptions
+
+    @property
+    def problems(self) -> Problems:
+        return self.site.problems
+
+    @property
+    def failed(self) -> bool:
+        return self.problems.fails(self.options.strict)
 
 
-def collect(root: Path) -> Site:
-    """Load, validate and link everything; every problem is collected, none raised."""
-    problems = Problems()
-    settings = read_settings(root, problems)
-    corpus = validate_corpus(root, problems)
-    site = link(root, settings, corpus, problems)
-    publish.enrich(site)
-    return site
+def build(root: Path, options: BuildOptions) -> Build:
+    """Collect, check, render and publish; every problem is collected, none raised."""
+    root = root.resolve()
+    key = (root, _fingerprint(root), options)
+    if _latest is not None and _latest[0] == key:
+        return dataclasses.replace(_latest[1], options=options)
+
+    progress, problems = options.progress, Problems()
+    # 1. Collect. Settings first: the release they name is final before anything prints it.
+    with stage(progress, "validate"):
+        settings = read_settings(root, problems)
+        settings = dataclasses.replace(settings, release=settings.release.strip() or options.release)
+        content_guard.check_project(root, problems)  # content pages: no links out, macros only where listed
+        corpus = validate_corpus(root, problems)  # load + validate every record and ledger row
+        ledgers = datapackage.read_ledger_package(root, problems)  # each ledger's own title and sources
+    # 2. Link: citations form a graph, so the whole corpus is linked before any page exists.
+    with stage(progress, "link"):
+        site = link(root, settings, corpus, problems)
+    # 3. Enrich: values pages show, computed once from the linked site. They read no
+    #    rendered output, so `kb validate` reports their problems too.
+    with stage(progress, "quotes"):
+        quote_checks = quotes.check_quotes(site)  # claim rows show the quote's check
+    with stage(progress, "checks"):
+        corrections.check_corrections(site, options.base)  # published history may not change
+        source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged
+        site = dataclasses.replace(site, quote_checks=quote_checks, ledgers=ledgers)  # frozen from here on
+        # 4. Permanence against the PLANNED URLs (from the model, not from rendered files),
+        #    so validate and build report the same lost and unlocked URLs.
+        permanence.check_planned_urls(site)
+        permanence.check_base_lock(site, options.base)  # urls.lock only grows, compared with the published lock
+        feed.check_dates(site, options.build_date)  # no entry dated after the build
+    if options.stop_after == "check":
+        return _remember(key, Build(site, None, options))
+    return _remember(key, Build(*render_and_publish(site, progress), options))
 
 
-def generate(site: Site) -> Output:
-    output = Renderer(site).render_all(publish.BUILDERS)
-    for page in output.pages:
-        if page.record_json is not None:
-            output.files.append(publish.json_twin(page))
-    return output
+def render_and_publish(site: Site, progress: Progress | None = None) -> tuple[Site, Output]:
+    """Phases 5 to 7 of `build`: they add no problems, so `kb validate` has stopped before them."""
+    progress = progress or NullProgress()
+    # 5. Citations: shown on pages, in <head> and in the data release; they raise no
+    #    problems, and citeproc is slow to load, so they are computed only to render.
+    with stage(progress, "citations"):
+        site = dataclasses.replace(site, citations=cite.attach_citations(site))
+    # 6. Render one page per record, claim, category and index.
+    with stage(progress, "render"):
+        render_cache.rendered.clear()
+        renderer = render_cache.renderer(site)  # reuses the pages of the last build that no edit touched
+        output = renderer.render_all()
+    # 7. Publish. Order matters:
+    with stage(progress, "publish"):
+        permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
+        metadata.add_head_metadata(renderer, output)  # <head> of every page so far
+        exports.build_data_release(renderer, output)  # after the head pass: the data page renders its own head
+        feed.build_feed(renderer, output)
+        output.files.extend(render_cache.json_twin(page) for page in output.pages if page.record_json is not None)
+    return site, output
 
 
-_WATCHED = ("records", "ledgers", "overrides", "generator/templates")
-_cache: dict[Path, tuple[tuple[Any, ...], Site, Output]] = {}
+@contextmanager
+def stage(progress: Progress, name: str) -> Iterator[None]:
+    progress.start(name)
+    try:
+        yield
+    finally:
+        progress.finish()
+
+
+def read_inputs(root: Path, **options: Any) -> BuildOptions:
+    """The edge: read git once (the published base and the release) into build options."""
+    today = datetime.date.today().isoformat()
+    return BuildOptions(base=git.read_published(root), release=git.short_commit(root), build_date=today, **options)
+
+
+render_cache = RenderCache()
+"""Pages of the last build, for `kb serve`: a rebuild renders only the pages an edit touched (pipeline/cache.py)."""
+
+_latest: tuple[tuple[Any, ...], Build] | None = None
+"""The last build only: `kb build` then its MkDocs hooks, or one `kb serve` rebuild after another."""
+
+
+def _remember(key: tuple[Any, ...], result: Build) -> Build:
+    global _latest
+    _latest = (key, result)
+    return result
+
+
+_WATCHED = ("records", "ledgers", "overrides", "content", "generator/templates")
 
 
 def _fingerprint(root: Path) -> tuple[Any, ...]:
@@ -88,24 +172,30 @@ def _fingerprint(root: Path) -> tuple[Any, ...]:
             if path.is_file():
                 stat = path.stat()
                 entries.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
-    for name in ("mkdocs.yml", "urls.lock"):
+    for name in ("mkdocs.yml", "urls.lock", "CONTRIBUTING.md"):
         single = root / name
         if single.exists():
             entries.append((name, single.stat().st_mtime_ns, single.stat().st_size))
     return tuple(entries)
 
 
-def build_site(root: Path) -> tuple[Site, Output]:
-    """Collect and generate once per input state; `kb build` and the MkDocs hooks share the result."""
-    root = root.resolve()
-    fingerprint = _fingerprint(root)
-    cached = _cache.get(root)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1], cached[2]
-    site = collect(root)
-    output = generate(site)
-    _cache[root] = (fingerprint, site, output)
-    return site, output
+# --- shorthands for tests and commands that read one tree ------------------------------------------
+
+
+def collect(root: Path, options: BuildOptions | None = None) -> Site:
+    """The checked site, nothing rendered (`kb validate`)."""
+    options = options or read_inputs(root)
+    return build(root, dataclasses.replace(options, stop_after="check")).site
+
+
+def generate(site: Site) -> Output:
+    return render_and_publish(site)[1]
+
+
+def build_site(root: Path, options: BuildOptions | None = None) -> tuple[Site, Output]:
+    result = build(root, options or read_inputs(root))
+    assert result.output is not None
+    return result.site, result.output
 
 
 def write_generated(site: Site, out_dir: Path, output: Output | None = None) -> int:
@@ -122,57 +212,19 @@ def write_generated(site: Site, out_dir: Path, output: Output | None = None) -> 
         target = safe_join(out_dir, file.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(file.content)
+    # Claim permalink pages are written whole, straight to disk (publish/claim_pages.py).
+    from generator.publish import claim_pages
+
+    theme = claim_pages.ShellTheme(site.settings.site_name, stylesheets=("assets/kb.css",))
+    claim_pages.write_claim_pages(Renderer(site), out_dir, theme, workers=claim_pages.cores())
+    manifest += [{"url": url, "kind": "claim"} for url in output.streamed]
     (out_dir / "pages.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    return len(output.pages)
-
-
-def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
-    """`kb build`: report data problems first (exit 1), then run a real MkDocs build."""
-    site, _ = build_site(root)
-    report_problems(site)
-    if site.problems.fails(strict):
-        return 1
-    from mkdocs.commands.build import build as run_mkdocs
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
-
-    _show_mkdocs_warnings()
-    overrides: dict[str, Any] = {"strict": strict}
-    if site_dir:
-        overrides["site_dir"] = str(Path(site_dir).resolve())
-    try:
-        config = load_config(str(root / "mkdocs.yml"), **overrides)
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            run_mkdocs(config)
-        finally:
-            config.plugins.on_shutdown()
-    except (Abort, BuildError, ConfigurationError) as exc:
-        print(f"kb: the MkDocs build failed: {exc}", file=sys.stderr)
-        return 1
-    stats = site.stats
-    print(
-        f"kb: rendered {stats.rendered_pages} generated pages, {stats.rendered_claims} of {stats.claims} claims, "
-        f"into {config.site_dir}",
-        file=sys.stderr,
-    )
-    return 0
+    return len(output.pages) + len(output.streamed)
 
 
 def report_problems(site: Site, fmt: str = "text") -> None:
     """Every problem, then what was read: the same report for `kb validate`, `generate` and `build`."""
     if len(site.problems):
         print(site.problems.report(fmt), file=sys.stdout if fmt == "github" else sys.stderr)
-    site.problems.shown = True
     print(site.stats.summary(), file=sys.stderr)
     print(quotes.quote_summary(site), file=sys.stderr)
-
-
-def _show_mkdocs_warnings() -> None:
-    """`kb build` runs MkDocs in-process; its warnings must still reach the terminal."""
-    logger = logging.getLogger("mkdocs")
-    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler.setLevel(logging.WARNING)
-        logger.addHandler(handler)

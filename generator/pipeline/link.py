@@ -9,101 +9,34 @@ citations form a graph, so nothing is rendered before everything is linked.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.model.paper_ids import doi_id, is_paper_id
 from generator.model.records import (
-    ARXIV_ID_RE,
     SYNTHESIS_ID_RE,
-    CitationPolarity,
-    CitationRole,
     Claim,
     Paper,
-    Vocabulary,
     arxiv_base,
 )
-from generator.pipeline.validate import Corpus, Loaded
+from generator.model.site import Corpus, Edge, Index, Loaded, Settings, Site, Stats, frozen_mapping
+from generator.pipeline.validate import check_string
 from generator.problems import Location, Problems, Severity, did_you_mean
 from generator.sources.bibtex import BibIndex, read_bibtex
 
-UNCLASSIFIED = "unclassified"
 BIB_FIELD_LABELS = {"authors": "Authors", "year": "year", "venue": "venue", "abstract": "abstract", "links": "DOI"}
 
 
-@dataclass(frozen=True)
-class Settings:
-    site_name: str = "Evidence ledger"
-    site_url: str = ""
-    repo_url: str = ""
-    edit_uri: str = ""
-    hub_threshold: int = 3
-    release: str = ""
-
-
-@dataclass(frozen=True)
-class Edge:
-    citing: str
-    target: str
-    role: str | None
-    polarity: str | None
-    context: str
-    location: Location
-
-
-@dataclass(frozen=True)
-class Share:
-    """One bar of a summary: always carried with its denominator."""
-
-    label: str
-    count: int
-    total: int
-    citing: tuple[str, ...]
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.count / self.total) if self.total else 0
-
-
-@dataclass(frozen=True)
-class CoCitation:
-    target: str
-    count: int
-
-
 @dataclass
-class Stats:
-    files_read: int = 0
-    records_read: int = 0
-    rows_read: int = 0
-    papers: int = 0
-    syntheses: int = 0
-    externals: int = 0
-    categories: int = 0
-    claims: int = 0
-    citations: int = 0
-    hubs: int = 0
-    rendered_pages: int = 0
-    rendered_claims: int = 0
-
-    def summary(self) -> str:
-        return (
-            f"kb: read {self.files_read} files: {self.records_read} records ({self.papers} papers, "
-            f"{self.syntheses} syntheses, {self.externals} external works, {self.categories} categories) "
-            f"and {self.rows_read} ledger rows ({self.claims} valid claims)"
-        )
-
-
-@dataclass
-class Site:
-    """Everything the renderer needs, fully linked."""
+class _Links:
+    """The site while linking is in progress: mutable indexes that `freeze` turns into a `Site`."""
 
     root: Path
     settings: Settings
     corpus: Corpus
     problems: Problems
-    stats: Stats
     edges: list[Edge] = field(default_factory=list)
     cites: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list))
     cited_by: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list))
@@ -115,61 +48,46 @@ class Site:
     hubs: set[str] = field(default_factory=set)
     retracted_papers: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)
-    quote_checks: dict[str, Any] = field(default_factory=dict)
-    citations: dict[str, Any] = field(default_factory=dict)
     from_bibtex: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
-    @property
-    def papers(self) -> dict[str, Loaded[Paper]]:
-        return self.corpus.papers
-
-    def title_of(self, record_id: str) -> str:
-        for registry in (self.corpus.papers, self.corpus.syntheses, self.corpus.externals):
-            if record_id in registry:
-                return str(registry[record_id].record.title)  # type: ignore[attr-defined]
-        return record_id
-
-    def descendants(self, slug: str) -> list[str]:
-        found: list[str] = []
-        stack = [slug]
-        while stack:
-            current = stack.pop()
-            if current in found:  # a cycle is reported by linking; never loop on it
-                continue
-            found.append(current)
-            stack.extend(self.children.get(current, []))
-        return found
-
-    def role_summary(self, target: str) -> list[Share]:
-        return _shares(self.cited_by.get(target, []), "role", CitationRole)
-
-    def polarity_summary(self, target: str) -> list[Share]:
-        return _shares(self.cited_by.get(target, []), "polarity", CitationPolarity)
-
-    def co_cited(self, target: str, limit: int = 10) -> list[CoCitation]:
-        """Works most often cited by the same papers that cite `target`."""
-        counts: Counter[str] = Counter()
-        for edge in self.cited_by.get(target, []):
-            counts.update({e.target for e in self.cites.get(edge.citing, []) if e.target != target})
-        return [CoCitation(t, n) for t, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
-
-
-def _shares(edges: list[Edge], attribute: str, vocabulary: Vocabulary) -> list[Share]:
-    """Counts per value over citing *papers*; unclassified edges stay in the denominator."""
-    by_label: dict[str, set[str]] = defaultdict(set)
-    citing = {edge.citing for edge in edges}
-    for edge in edges:
-        by_label[getattr(edge, attribute) or UNCLASSIFIED].add(edge.citing)
-    labels = [*vocabulary.values, UNCLASSIFIED]
-    return [
-        Share(label, len(by_label[label]), len(citing), tuple(sorted(by_label[label])))
-        for label in labels
-        if by_label[label]
-    ]
+    def freeze(self) -> Site:
+        corpus = self.corpus
+        stats = Stats(
+            files_read=corpus.files_read,
+            records_read=corpus.records_read,
+            rows_read=corpus.rows_read,
+            papers=len(corpus.papers),
+            syntheses=len(corpus.syntheses),
+            externals=len(corpus.externals),
+            categories=len(corpus.categories),
+            claims=len(corpus.claims),
+            citations=len(self.edges),
+            hubs=len(self.hubs),
+        )
+        return Site(
+            root=self.root,
+            settings=self.settings,
+            corpus=corpus,
+            problems=self.problems,
+            stats=stats,
+            edges=tuple(self.edges),
+            cites=Index(self.cites),
+            cited_by=Index(self.cited_by),
+            claims_by_paper=Index(self.claims_by_paper),
+            papers_by_category=Index(self.papers_by_category),
+            syntheses_by_category=Index(self.syntheses_by_category),
+            syntheses_by_paper=Index(self.syntheses_by_paper),
+            children=Index(self.children),
+            hubs=frozenset(self.hubs),
+            retracted_papers=frozenset(self.retracted_papers),
+            aliases=frozen_mapping(self.aliases),
+            from_bibtex=frozen_mapping(self.from_bibtex),
+        )
 
 
 def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> Site:
-    site = Site(root=root, settings=settings, corpus=corpus, problems=problems, stats=Stats())
+    corpus = dataclasses.replace(corpus, papers=dict(corpus.papers))  # BibTeX-filled papers replace, never mutate
+    site = _Links(root=root, settings=settings, corpus=corpus, problems=problems)
     _apply_bibliography(site)
     _link_taxonomy(site)
     _link_papers(site)
@@ -179,30 +97,30 @@ def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> 
     _link_retractions(site)
     site.hubs = {
         pid
-        for pid, loaded in corpus.papers.items()
+        for pid, loaded in site.corpus.papers.items()
         if loaded.record.canonical or len({e.citing for e in site.cited_by.get(pid, [])}) >= settings.hub_threshold
     }
-    stats = site.stats
-    stats.files_read, stats.records_read, stats.rows_read = corpus.files_read, corpus.records_read, corpus.rows_read
-    stats.papers, stats.syntheses, stats.externals = len(corpus.papers), len(corpus.syntheses), len(corpus.externals)
-    stats.categories, stats.claims = len(corpus.categories), len(corpus.claims)
-    stats.citations, stats.hubs = len(site.edges), len(site.hubs)
-    return site
+    return site.freeze()
 
 
 def _unknown(
-    site: Site, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
+    site: _Links, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
 ) -> None:
     site.problems.add(code, location, field_name, f"unknown {what} `{value}`", did_you_mean(value, choices))
 
 
-def _apply_bibliography(site: Site) -> None:
+def _apply_bibliography(site: _Links) -> None:
     """`records/*.bib` fills fields a paper record leaves empty; the record always wins.
 
     An entry matches by the record's `bibtex_key`, else by arXiv id. Filled fields are
     remembered so the page can say which facts came from BibTeX.
     """
-    entries = [entry for path in site.corpus.bib_files for entry in read_bibtex(site.root / path, path, site.problems)]
+    entries = []
+    bib_path: dict[int, str] = {}  # id(entry) -> the file it came from, to locate its problems
+    for path in site.corpus.bib_files:
+        for bib_entry in read_bibtex(site.root / path, path, site.problems):
+            entries.append(bib_entry)
+            bib_path[id(bib_entry)] = path
     index = BibIndex.build(entries)
     for pid, loaded in list(site.corpus.papers.items()):
         paper = loaded.record
@@ -220,17 +138,11 @@ def _apply_bibliography(site: Site) -> None:
             continue
         if entry is None:
             continue
-        update: dict[str, Any] = {}
-        if not paper.authors and entry.authors:
-            update["authors"], update["authors_complete"] = list(entry.authors), entry.authors_complete
-        if paper.year is None and entry.year is not None:
-            update["year"] = entry.year
-        if not paper.venue and entry.venue:
-            update["venue"] = entry.venue
-        if not paper.abstract and entry.abstract:
-            update["abstract"] = entry.abstract
-        if not paper.links.doi and entry.doi:
-            update["links"] = paper.links.model_copy(update={"doi": entry.doi})
+        supplied = entry.record_fields()
+        update: dict[str, Any] = {name: value for name, value in supplied.items() if _is_empty(paper, name)}
+        if "links" in update:
+            update["links"] = paper.links.model_copy(update=supplied["links"])
+        update = _checked_bib_values(update, Location(bib_path[id(entry)], entry.line), entry.key, site.problems)
         if update:
             site.from_bibtex[pid] = (
                 entry.key,
@@ -239,58 +151,124 @@ def _apply_bibliography(site: Site) -> None:
             site.corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
 
 
+def _checked_bib_values(update: dict[str, Any], where: Location, key: str, problems: Problems) -> dict[str, Any]:
+    """BibTeX values pass the same text checks as YAML values; a field that fails is reported and not used."""
+    kept: dict[str, Any] = {}
+    for name, value in update.items():
+        texts = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        if name == "links":
+            texts = [value.doi]
+        if all(check_string(text, where, f"{name} (BibTeX entry `{key}`)", problems) for text in texts):
+            kept[name] = value
+    if "authors" not in kept:
+        kept.pop("authors_complete", None)
+    return kept
+
+
+def _is_empty(paper: Paper, name: str) -> bool:
+    """Whether BibTeX may fill this field: the record left it empty (authors_complete goes with authors)."""
+    if name == "authors_complete":
+        return not paper.authors
+    value = paper.links.doi if name == "links" else getattr(paper, name)
+    return value is None or value == "" or value == []
+
+
 def _close_id(value: str, ids: list[str]) -> str:
     """Suggest an id only when it is a near miss; listing unrelated ids would mislead."""
     hint = did_you_mean(value, ids)
     return hint if hint.startswith("did you mean") else ""
 
 
-def _link_taxonomy(site: Site) -> None:
+def _link_taxonomy(site: _Links) -> None:
+    """Categories form a DAG: each is filed under every parent it names (roots under None); a cycle is
+    reported once, with its path, and the link that closes it is left out so that no page loops."""
     categories = site.corpus.categories
     for slug, category in categories.items():
-        if category.parent is not None and category.parent not in categories:
-            _unknown(
-                site,
-                site.corpus.category_docs[slug],
-                "parent",
-                "ref-unknown-category",
-                "parent category",
-                category.parent,
-                list(categories),
-            )
-            site.children[None].append(slug)
-        else:
-            site.children[category.parent].append(slug)
-    for slug in categories:
-        seen: set[str] = set()
-        current: str | None = slug
-        while current is not None and current in categories:
-            if current in seen:
-                site.problems.add(
-                    "category-cycle", site.corpus.category_docs[slug], "parent", f"category `{slug}` is its own ancestor",
-                    "the parents must form a tree",
+        known: list[str | None] = []
+        for parent in category.parent_slugs:
+            if parent in categories:
+                known.append(parent)
+            elif not _category_follows_on(site, parent, "parent link(s) to categories that did not load"):
+                _unknown(
+                    site, site.corpus.category_docs[slug], "parents", "ref-unknown-category", "parent category",
+                    parent, list(categories),
                 )  # fmt: skip
-                break
-            seen.add(current)
-            current = categories[current].parent
+        for placed_under in known or [None]:
+            site.children[placed_under].append(slug)
+    order = {slug: index for index, slug in enumerate(categories)}
+    for found in _cycles(site.children):
+        start = min(range(len(found) - 1), key=lambda i: order[found[i]])  # begin where the file does
+        cycle = [*found[start:-1], *found[:start], found[start]]
+        parent, child = found[-2], found[-1]  # the link that closed the cycle: left out from here on
+        site.children[parent].remove(child)
+        site.problems.add(
+            "category-cycle", site.corpus.category_docs[cycle[0]], "parents",
+            f"categories form a cycle: {' -> '.join(cycle)}",
+            f"remove one link of the cycle, e.g. `{parent}` from the parents of `{child}`: a category may have "
+            "several parents, but can never be its own ancestor",
+        )  # fmt: skip
+    placed = {slug for kids in site.children.values() for slug in kids}
+    site.children[None].extend(slug for slug in categories if slug not in placed)  # cut off by a cycle: a root
     for children in site.children.values():
         children.sort(key=lambda s: categories[s].title.casefold())
 
 
-def _link_categories(site: Site, loaded: Loaded[Any], record_id: str, index: dict[str, list[str]]) -> None:
+def _cycles(children: dict[str | None, list[str]]) -> list[list[str]]:
+    """Each cycle of parent -> child links once, as a path that starts and ends with the same slug."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 while on the current path, 2 when finished
+    nodes = sorted({s for kids in children.values() for s in kids})
+    for start in nodes:
+        if start in state:
+            continue
+        path: list[str] = [start]
+        state[start] = 1
+        stack = [iter(sorted(children.get(start, [])))]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            if state.get(child) == 1:
+                found.append([*path[path.index(child) :], child])
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append(iter(sorted(children.get(child, []))))
+    return found
+
+
+def _category_follows_on(site: _Links, slug: str, what: str) -> bool:
+    """A reference to a category that failed to load is counted under that failure, not reported again."""
+    cause = site.corpus.rejected_categories.get(slug) or site.corpus.unloaded_taxonomy
+    if cause:
+        site.problems.follow_on(cause, what)
+    return bool(cause)
+
+
+def _record_follows_on(site: _Links, record_id: str, what: str) -> bool:
+    """A reference to a record whose file was refused is counted under that file's errors."""
+    cause = site.corpus.rejected.get(arxiv_base(record_id))
+    if cause:
+        site.problems.follow_on(cause, what)
+    return bool(cause)
+
+
+def _link_categories(site: _Links, loaded: Loaded[Any], record_id: str, index: dict[str, list[str]]) -> None:
     """File a paper or synthesis under each of its categories; unknown slugs are problems."""
     categories = site.corpus.categories
     for position, slug in enumerate(loaded.record.taxonomy):
         if slug in categories:
             index[slug].append(record_id)
-        else:
+        elif not _category_follows_on(site, slug, "reference(s) to categories that did not load"):
             location = loaded.location("taxonomy", position)
             _unknown(
                 site, location, f"taxonomy[{position}]", "ref-unknown-category", "category", slug, list(categories)
             )
 
 
-def _link_papers(site: Site) -> None:
+def _link_papers(site: _Links) -> None:
     corpus = site.corpus
     targets = [*corpus.papers, *corpus.externals]
     for pid, loaded in sorted(corpus.papers.items()):
@@ -300,6 +278,8 @@ def _link_papers(site: Site) -> None:
             target = arxiv_base(citation.target) if not citation.target.startswith("ext:") else citation.target
             location = loaded.location("cites", index, "target")
             if target not in corpus.papers and target not in corpus.externals:
+                if _record_follows_on(site, target, "citation(s) of records that did not load"):
+                    continue
                 _unknown(
                     site,
                     location,
@@ -329,20 +309,20 @@ def _link_papers(site: Site) -> None:
             )
 
 
-def _link_claims(site: Site) -> None:
+def _link_claims(site: _Links) -> None:
     papers = site.corpus.papers
     for claim in site.corpus.claims:
         if claim.paper_base in site.aliases:  # a renamed paper keeps its claims
             renamed = site.aliases[claim.paper_base]
             site.problems.add(
                 "ref-alias", Location(claim.ledger, claim.row, 1), "paper_id",
-                f"`{claim.paper_base}` is a former id of `{renamed}`",
+                f"`{claim.paper_base}` is another id (an alias) of `{renamed}`",
                 f"write `{renamed}{claim.version}` in the ledger", Severity.WARNING,
             )  # fmt: skip
             claim = dataclasses.replace(claim, paper_id=renamed + claim.version)
         base = claim.paper_base
-        if base in site.corpus.rejected and base not in papers:
-            continue  # its record failed validation and is reported there; no cascade of errors
+        if base not in papers and _record_follows_on(site, base, "ledger row(s) about papers that did not load"):
+            continue
         if base not in papers:
             site.problems.add(
                 "ref-unknown-paper", Location(claim.ledger, claim.row, 1), "paper_id", f"unknown paper `{claim.paper_id}`",
@@ -356,7 +336,11 @@ def _link_claims(site: Site) -> None:
                 f"version `{claim.version}` is not in the record's versions ({', '.join(versions)})",
                 f"add `{claim.version}` to versions in the paper's record", Severity.WARNING,
             )  # fmt: skip
-        if claim.category and claim.category not in site.corpus.categories:
+        if (
+            claim.category
+            and claim.category not in site.corpus.categories
+            and not _category_follows_on(site, claim.category, "ledger row(s) in categories that did not load")
+        ):
             _unknown(
                 site,
                 Location(claim.ledger, claim.row),
@@ -369,14 +353,14 @@ def _link_claims(site: Site) -> None:
         site.claims_by_paper[base].append(claim)
 
 
-def _link_syntheses(site: Site) -> None:
+def _link_syntheses(site: _Links) -> None:
     corpus = site.corpus
     for sid, loaded in sorted(corpus.syntheses.items()):
         _link_categories(site, loaded, sid, site.syntheses_by_category)
         for index, pid in enumerate(loaded.record.papers):
             if arxiv_base(pid) in corpus.papers:
                 site.syntheses_by_paper[arxiv_base(pid)].append(sid)
-            else:
+            elif not _record_follows_on(site, pid, "reference(s) from syntheses to papers that did not load"):
                 _unknown(
                     site,
                     loaded.location("papers", index),
@@ -388,22 +372,36 @@ def _link_syntheses(site: Site) -> None:
                 )
 
 
-def _link_aliases(site: Site) -> None:
+def _link_aliases(site: _Links) -> None:
     """Old ids keep working as redirects; an alias may never shadow a live record."""
     live = {*site.corpus.papers, *site.corpus.syntheses, *site.corpus.externals}
     registries: list[dict[str, Loaded]] = [site.corpus.papers, site.corpus.syntheses]  # type: ignore[list-item]
+    for rid, loaded in sorted(site.corpus.papers.items()):
+        doi = loaded.record.links.doi
+        other = doi_id(doi) if doi else rid
+        if other == rid or other in site.aliases or other in loaded.record.aliases:
+            continue
+        if other in live:
+            site.problems.add(
+                "paper-two-records", loaded.location("links", "doi"), "links.doi",
+                f"this paper's DOI is also the id of the record `{other}`: one paper, two records",
+                f'keep one record: move what `{other}` holds here and delete it (its URL then redirects here), '
+                "or remove the DOI from this record if they are different papers",
+            )  # fmt: skip
+        else:
+            site.aliases[other] = rid  # the DOI is the paper's second id: its URL redirects here
     for registry in registries:
         for rid, loaded in sorted(registry.items()):
             for index, alias in enumerate(loaded.record.aliases):  # type: ignore[attr-defined]
                 location = loaded.location("aliases", index)
                 alias_id = arxiv_base(alias) if not alias.startswith("SRCH:") else alias
-                if not (ARXIV_ID_RE.fullmatch(alias) or SYNTHESIS_ID_RE.fullmatch(alias)):
+                if not (is_paper_id(alias) or SYNTHESIS_ID_RE.fullmatch(alias)):
                     site.problems.add(
                         "alias-invalid",
                         location,
                         f"aliases[{index}]",
-                        f"{alias!a} is not an arXiv or SRCH id",
-                        "aliases are former ids",
+                        f"{alias!a} is not a paper or SRCH id",
+                        "aliases are other ids of the record (former ids, or a DOI beside an arXiv id)",
                     )
                 elif alias_id in live:
                     site.problems.add(
@@ -425,7 +423,7 @@ def _link_aliases(site: Site) -> None:
                     site.aliases[alias_id] = rid
 
 
-def _link_retractions(site: Site) -> None:
+def _link_retractions(site: _Links) -> None:
     for rid in site.corpus.retractions:
         if arxiv_base(rid) in site.corpus.papers:
             site.retracted_papers.add(arxiv_base(rid))

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.model.records import LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
-from generator.problems import Location, Problems, Severity, did_you_mean
+from generator.model.site import KeyPath, RawDocument
+from generator.problems import Location, Problem, Problems, Severity, did_you_mean
 
 MAX_YAML_BYTES = 1_000_000
 MAX_CSV_BYTES = 20_000_000
@@ -27,27 +29,8 @@ MAX_CELL_CHARS = 50_000
 """The longest text accepted in one ledger cell or one YAML value (arXiv abstracts stay under 2,000)."""
 MAX_YAML_DEPTH = 16
 """Records nest four levels at most; deeper input is refused before it can exhaust the stack."""
-YAML_SUFFIXES = (".yaml", ".yml")
 
-Path_ = tuple[str | int, ...]
-
-
-@dataclass
-class RawDocument:
-    """One YAML record as plain data, with a mark for every key path."""
-
-    path: str
-    data: Any
-    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    implicit: dict[Path_, str] = field(default_factory=dict)
-
-    def location(self, key_path: Path_) -> Location:
-        """The closest recorded mark for a key path (a missing key points at its parent)."""
-        probe = tuple(key_path)
-        while probe not in self.marks and probe:
-            probe = probe[:-1]
-        line, col = self.marks.get(probe, (1, 1))
-        return Location(self.path, line, col)
+Path_ = KeyPath
 
 
 @dataclass
@@ -180,7 +163,26 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
 
 
 def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
-    """Parse one record file; on any refusal add a located problem and return None."""
+    """Parse one record file; on any refusal add a located problem and return None.
+
+    An unchanged file (same size and mtime) is parsed once per process, so a `kb serve`
+    rebuild re-parses only the records that were edited. Its problems are replayed.
+    """
+    stat = path.stat()
+    doc, found = _read_yaml_once(str(path.resolve()), stat.st_mtime_ns, stat.st_size, display_path)
+    problems.extend(found)
+    return doc
+
+
+@functools.lru_cache(maxsize=16384)
+def _read_yaml_once(
+    resolved: str, mtime_ns: int, size: int, display_path: str
+) -> tuple[RawDocument | None, tuple[Problem, ...]]:
+    found = Problems()
+    return _parse_yaml(Path(resolved), display_path, found), tuple(found)
+
+
+def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
     raw = path.read_bytes()
     if len(raw) > MAX_YAML_BYTES:
         problems.add(
@@ -350,7 +352,7 @@ def read_ledger(path: Path, display_path: str, problems: Problems) -> RawLedger 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(
-            "csv-encoding",
+            "encoding",
             Location(display_path, raw[: exc.start].count(b"\n") + 1),
             "",
             f"not UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}",

@@ -8,9 +8,12 @@ variables are errors, and templates in `overrides/kb/` win over the bundled ones
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import json
 import posixpath
+import re
 import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -21,17 +24,25 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from generator import urls
+from generator import problem_codes, urls
+from generator.model.ids import ClaimId, RecordId
+from generator.model.paper_ids import external_link, paper_label, paper_scheme
 from generator.model.records import (
     LEDGER_COLUMN_DOCS,
     LEDGER_COLUMNS,
     OPTIONAL_LEDGER_COLUMNS,
+    SUSPECT_MARK,
+    TRUNCATED_MARK,
     VOCABULARIES,
     Claim,
     Paper,
     Synthesis,
+    marked_text,
+    source_flag,
 )
-from generator.pipeline.link import Site
+from generator.model.site import Site, same_abstract
+from generator.pipeline import listings
+from generator.pipeline.contexts import SiteView, template_vars
 
 TEMPLATE_DIR = Path(__file__).parents[1] / "templates"
 
@@ -54,7 +65,6 @@ class RenderedPage:
     html: str
     toc: tuple[TocEntry, ...] = ()
     head: str = ""
-    record_file: str = ""
     record_json: dict[str, Any] | None = None
 
 
@@ -66,19 +76,42 @@ class StaticFile:
     content: bytes
 
 
+def json_twin(page: RenderedPage) -> StaticFile:
+    """`papers/2503.23007/` -> `papers/2503.23007/index.json`: the page's record as data."""
+    data = {"url": page.url, "kind": page.kind, "title": page.title, **(page.record_json or {})}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # compact: 100,000 claim twins
+    return StaticFile(f"{page.url}index.json", text.encode())
+
+
 @dataclass
 class Output:
     pages: list[RenderedPage] = field(default_factory=list)
     files: list[StaticFile] = field(default_factory=list)
+    streamed: list[str] = field(default_factory=list)
+    """URLs of the claim permalink pages, written straight to disk by publish/claim_pages.py, not held here."""
+
+    @property
+    def rendered_pages(self) -> int:
+        return len(self.pages)
+
+    @property
+    def rendered_claims(self) -> int:
+        return sum(1 for page in self.pages if page.kind == "claim") + len(self.streamed)
 
 
 # --- text safety ------------------------------------------------------------------
 
 
+# Every format (Cf) character: one regex search instead of a category lookup per character of every text.
+_FORMAT_CHARS = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Cf") + "]"
+)
+
+
 def visible_text(value: object) -> Markup:
     """Escape contributor text and show invisible format characters as visible codes."""
     text = "" if value is None else str(value)
-    if not text.isascii() and any(unicodedata.category(ch) == "Cf" for ch in text):
+    if not text.isascii() and _FORMAT_CHARS.search(text):
         parts = [
             Markup('<span class="kb-invisible" title="invisible character">U+{:04X}</span>').format(ord(ch))
             if unicodedata.category(ch) == "Cf"
@@ -92,14 +125,25 @@ def visible_text(value: object) -> Markup:
 def plain_text(value: object) -> str:
     """Text for attributes and titles: invisible characters made visible, nothing else changed."""
     text = "" if value is None else str(value)
-    if text.isascii():  # ASCII has no format characters: the common case stays fast
+    if text.isascii() or not _FORMAT_CHARS.search(text):  # the common case stays fast
         return text
     return "".join(f"[U+{ord(ch):04X}]" if unicodedata.category(ch) == "Cf" else ch for ch in text)
 
 
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def maintainer_prose(value: object) -> Markup:
+    """The generator's own descriptions (column and vocabulary docs): escaped, then `x` shown as code.
+
+    Never for contributor text, which is shown exactly as written (`text`).
+    """
+    return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape("" if value is None else str(value)))))
+
+
 def json_for_script(data: object) -> Markup:
     """JSON safe inside <script>: `<`, `>` and `&` are escaped so `</script>` cannot close it."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return Markup(text)
@@ -116,11 +160,18 @@ def make_environment(root: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one environment per build; `kb serve` makes a new one after each edit
     )
     env.filters["text"] = visible_text
     env.filters["plain"] = plain_text
+    env.filters["prose"] = maintainer_prose
     env.filters["tojson_script"] = json_for_script
     env.globals["vocabularies"] = VOCABULARIES
+    env.globals["marked"] = marked_text
+    env.globals["source_flag"] = source_flag
+    env.globals["category_paths"] = category_paths
+    env.globals["title_collides"] = title_collides
+    env.globals["source_marks"] = {"truncated": TRUNCATED_MARK, "suspect": SUSPECT_MARK}
     return env
 
 
@@ -138,25 +189,58 @@ class PageLinks:
     def to(self, target_url: str) -> str:
         return relative_url(self.page_url, target_url)
 
-    def record(self, record_id: str) -> str:
+    @property
+    def root(self) -> str:
+        """The way up to the site root (`../../`, or `./` at the root): long listings link by root + URL,
+        since working out a shortest relative path for each of thousands of distinct targets is slow."""
+        return self.to("").rstrip("/") + "/"
+
+    def record(self, record_id: RecordId) -> str:
         return self.to(urls.record_url(record_id))
 
+    def claim(self, claim_id: ClaimId) -> str:
+        """The claim's own permalink page."""
+        return self.to(urls.claim_url(claim_id))
+
+    def category(self, slug: str) -> str:
+        return self.to(urls.category_url(slug))
+
+    def index(self, name: str, anchor: str = "") -> str:
+        """A fixed page by name (`papers`, `claims`, `methodology`, `problems`, …), optionally at an anchor."""
+        return self.to(urls.index_url(name) + (f"#{anchor}" if anchor else ""))
+
+    def home(self) -> str:
+        return self.to("")
+
+    def asset(self, name: str) -> str:
+        """A file under `assets/` (scripts and styles from overrides/assets/)."""
+        return self.to(f"assets/{name}")
+
+    def data_file(self, name: str) -> str:
+        """A file of the data release."""
+        return self.to(urls.index_url("data") + name)
+
     def badge(self, vocab: str, value: str) -> str:
-        return self.to(f"methodology/#{vocab}-{slugify(value)}")
+        return self.index("methodology", f"{vocab}-{slugify(value)}")
 
     def edit(self, repo_path: str) -> str:
-        return f"{self.edit_base}{repo_path}" if self.edit_base else ""
-
-    def view_row(self, repo_path: str, line: int) -> str:
-        if not self.settings_repo:
-            return ""
-        return f"{self.settings_repo.rstrip('/')}/blob/main/{repo_path}#L{line}"
+        path = repo_path_url(repo_path)
+        return f"{self.edit_base}{path}" if self.edit_base and path else ""
 
     def report(self, what: str, page_url: str) -> str:
         if not self.settings_repo:
             return ""
         query = urllib.parse.urlencode({"title": f"Problem with {what}", "body": f"Page: {page_url}\nWhat is wrong:\n"})
         return f"{self.settings_repo.rstrip('/')}/issues/new?{query}"
+
+
+def repo_path_url(repo_path: str) -> str:
+    """A repository path for a link: each segment percent-encoded (`%2e%2e` stays a folder name, never `..`);
+    "" when a segment is odd (empty, `.`, `..`, a backslash), so no link points anywhere else."""
+    segments = repo_path.split("/")
+    if any(segment in ("", ".", "..") or "\\" in segment for segment in segments):
+        return ""
+    return "/".join(urllib.parse.quote(segment, safe="") for segment in segments)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -200,6 +284,57 @@ def badge(vocab: str, value: str, label: str = "") -> Badge:
     return Badge(vocab, value, label or value)
 
 
+class BadgeHtml:
+    """`badge_html(links, vocab, value)` in templates: the `show_badge` macro, rendered once per page depth and value.
+
+    Badges are most of every claim table; calling the macro for each one was most of the render time.
+    Links are relative, so a badge's HTML depends only on how deep its page is.
+    """
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.cache: dict[tuple[str, str, str, str, bool], Markup] = {}
+
+    def __call__(self, links: PageLinks, vocab: str, value: str, label: str = "", brief: bool = False) -> Markup:
+        key = (links.to(""), vocab, value, label, brief)
+        html = self.cache.get(key)
+        if html is None:
+            # Looked up on first use: the macros module must see every global, this one included.
+            macro = self.env.get_template("kb/partials/macros.html").module.show_badge  # type: ignore[attr-defined]
+            html = self.cache[key] = Markup(macro(links, badge(vocab, value, label), brief))
+        return html
+
+
+# --- category chips -----------------------------------------------------------------------
+
+
+def category_paths(site: Site, slug: str) -> list[str]:
+    """Every path from a root to the category, as titles joined by ` › ` (a DAG may give several)."""
+    categories = site.corpus.categories
+
+    def walk(current: str, seen: tuple[str, ...]) -> list[list[str]]:
+        parents = [p for p in categories[current].parent_slugs if p in categories and p not in seen]
+        if not parents:
+            return [[current]]
+        return [[*path, current] for parent in parents for path in walk(parent, (*seen, current))]
+
+    if slug not in categories:
+        return [slug]
+    return [" › ".join(categories[s].title for s in path) for path in walk(slug, ())]
+
+
+@functools.lru_cache(maxsize=64)
+def _colliding(titles: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(title for title, count in collections.Counter(titles).items() if count > 1)
+
+
+def title_collides(site: Site, slug: str) -> bool:
+    """True when another category has the same title, so a chip must show the path to be told apart."""
+    titles = tuple(c.title.casefold() for c in site.corpus.categories.values())
+    category = site.corpus.categories.get(slug)
+    return category is not None and category.title.casefold() in _colliding(titles)
+
+
 # --- page builders ------------------------------------------------------------------------
 
 
@@ -211,6 +346,10 @@ class Renderer:
         repo = site.settings.repo_url.rstrip("/")
         edit_root = edit_uri.rsplit("/", 1)[0] if edit_uri.endswith("content") else edit_uri
         self.edit_base = f"{repo}/{edit_root}/" if repo and edit_root else ""
+        self.same_abstract = same_abstract(site)
+        self.env.globals["badge_html"] = BadgeHtml(self.env)
+        self.env.globals["record_url"] = urls.record_url
+        self.view = SiteView.of(site)
 
     def links(self, url: str) -> PageLinks:
         return PageLinks(url, self.site.settings.repo_url, self.edit_base)
@@ -218,7 +357,7 @@ class Renderer:
     def page(self, template: str, url: str, kind: str, title: str, description: str, **context: Any) -> RenderedPage:
         links = self.links(url)
         html = self.env.get_template(f"kb/{template}").render(
-            site=self.site, links=links, badge=badge, page_url=url, title=title, **context
+            site=self.view, links=links, badge=badge, page_url=url, title=title, **template_vars(template, context)
         )
         toc = tuple(TocEntry(t, a) for t, a in context.get("toc", ()))
         return RenderedPage(url=url, kind=kind, title=title, description=description, html=html, toc=toc)
@@ -238,15 +377,16 @@ class Renderer:
         for eid in sorted(self.site.corpus.externals):
             output.pages.append(self.external_page(eid))
         for slug in sorted(self.site.corpus.categories):
-            output.pages.append(self.category_page(slug))
+            output.pages.extend(self.category_pages(slug))
+        for pid in listings.cited_by_papers(self.site):
+            output.pages.extend(self.cited_by_pages(pid))
         claims = self.all_claims()
-        for claim in claims:
-            output.pages.append(self.claim_page(claim))
+        output.streamed = [urls.claim_url(claim.claim_id) for claim in claims]  # written by publish/claim_pages.py
         output.pages.extend(self.index_pages(claims))
+        output.pages.extend(self.claim_listing_pages(claims))
+        output.files.extend(StaticFile(path, data) for path, data in listings.explorer_data(self.site, claims).items())
         for builder in extra_builders:
             builder(self, output)
-        self.site.stats.rendered_pages = len(output.pages)
-        self.site.stats.rendered_claims = sum(1 for p in output.pages if p.kind == "claim")
         return output
 
     def all_claims(self) -> list[Claim]:
@@ -256,11 +396,13 @@ class Renderer:
         site = self.site
         loaded = site.papers[pid]
         paper: Paper = loaded.record
-        claims = site.claims_by_paper.get(pid, [])
+        claims = site.claims_by_paper[pid]
         is_hub = pid in site.hubs
         toc = [("Summary", "summary"), ("Claims", "claims")]
-        if is_hub:
-            toc.append(("Hub", "hub"))
+        cited_by = listings.citations_of(site, pid)
+        citing = len({edge.citing for edge in cited_by})
+        if is_hub:  # "Hub" only on our own count; a record marked canonical gets the summaries, not the name
+            toc.append(("Hub" if citing >= site.settings.hub_threshold else "How the corpus cites it", "hub"))
         if paper.reported:
             toc.append(("Reported by other sources", "reported"))
         toc += [("Citations", "citations"), ("Cite this page", "cite")]
@@ -268,14 +410,20 @@ class Renderer:
             "paper.html",
             urls.paper_url(pid),
             "paper",
-            paper.title,
-            paper.summary or f"Claims and citations recorded for arXiv:{pid}.",
+            marked_text(paper, "title"),
+            paper.summary or f"Claims and citations recorded for {paper_label(pid)}.",
             paper=paper,
             pid=pid,
+            home=external_link(pid),
+            scheme=paper_scheme(pid),
             record_file=loaded.doc.path,
             claims=claims,
             cites=site.cites.get(pid, []),
-            cited_by=site.cited_by.get(pid, []),
+            cited_by=cited_by[: listings.CITED_BY_SHOWN],
+            cited_by_total=len(cited_by),
+            citing_total=citing,
+            cited_by_url=listings.cited_by_url(pid) if len(cited_by) > listings.CITED_BY_SHOWN else "",
+            share_shown=listings.SHARE_SHOWN,
             syntheses=site.syntheses_by_paper.get(pid, []),
             is_hub=is_hub,
             roles=site.role_summary(pid) if is_hub else [],
@@ -284,7 +432,6 @@ class Renderer:
             retraction=site.corpus.retractions.get(pid),
             toc=toc,
         )
-        page.record_file = loaded.doc.path
         page.record_json = {"record": paper.model_dump(mode="json"), "claims": [claim_json(c) for c in claims]}
         return page
 
@@ -304,13 +451,13 @@ class Renderer:
             "synthesis.html",
             urls.synthesis_url(sid),
             "synthesis",
-            synthesis.title,
-            synthesis.research_question,
+            marked_text(synthesis, "title"),
+            marked_text(synthesis, "research_question"),
             synthesis=synthesis,
+            same_abstract=self.same_abstract.get(sid, ()),
             record_file=loaded.doc.path,
             toc=toc,
         )
-        page.record_file = loaded.doc.path
         page.record_json = {"record": synthesis.model_dump(mode="json")}
         return page
 
@@ -328,38 +475,78 @@ class Renderer:
             cited_by=self.site.cited_by.get(eid, []),
             toc=[("Cited by", "cited-by")],
         )
-        page.record_file = loaded.doc.path
         page.record_json = {"record": work.model_dump(mode="json")}
         return page
 
-    def category_page(self, slug: str) -> RenderedPage:
+    def category_pages(self, slug: str) -> list[RenderedPage]:
+        """A category lists the papers of its subtree, PAGE_SIZE a page; its claims are one explorer link away."""
         site = self.site
         category = site.corpus.categories[slug]
-        subtree = site.descendants(slug)
-        papers = sorted({pid for s in subtree for pid in site.papers_by_category.get(s, [])})
-        syntheses = sorted({sid for s in subtree for sid in site.syntheses_by_category.get(s, [])})
-        claims = [c for pid in papers for c in site.claims_by_paper.get(pid, [])]
-        ancestors: list[str] = []
-        parent = category.parent
-        while parent and parent in site.corpus.categories and parent not in ancestors:
-            ancestors.insert(0, parent)
-            parent = site.corpus.categories[parent].parent
-        page = self.page(
-            "category.html",
-            urls.category_url(slug),
-            "category",
-            category.title,
-            category.description or f"Papers, claims and syntheses in {category.title}.",
-            category=category,
-            ancestors=ancestors,
-            subcategories=site.children.get(slug, []),
-            papers=papers,
-            syntheses=syntheses,
-            claims=claims,
-            toc=[("Papers", "papers"), ("Claims", "claims"), ("Syntheses", "syntheses")],
-        )
-        page.record_json = {"category": category.model_dump(mode="json"), "papers": papers, "syntheses": syntheses}
-        return page
+        papers = listings.subtree_papers(site, slug)
+        syntheses = sorted({sid for s in site.descendants(slug) for sid in site.syntheses_by_category.get(s, ())})
+        claim_count = sum(len(site.claims_by_paper.get(pid, ())) for pid in papers)
+        chunks = listings.pages_of(papers)
+        first_url = urls.category_url(slug)
+        pages = []
+        retired = [n for first, n in self.retired_pages.values() if first == first_url]
+        for number, chunk in [*enumerate(chunks, start=1), *((n, []) for n in sorted(retired))]:
+            pager = listings.Pager(first_url, number, len(chunks))
+            title = category.title if number == 1 else f"{category.title} (page {number} of {len(chunks)})"
+            if number > len(chunks):
+                title = f"{category.title}: past the end of the list"
+            page = self.page(
+                "category.html",
+                pager.url(number),
+                "category",
+                title,
+                category.description or f"Papers, claims and syntheses in {category.title}.",
+                category=category,
+                slug=slug,
+                parents=listings.parents_of(site, slug),
+                subcategories=site.children.get(slug, ()),
+                papers=chunk,
+                paper_count=len(papers),
+                claim_count=claim_count,
+                syntheses=syntheses,
+                pager=pager,
+                toc=[("Papers", "papers"), ("Claims", "claims"), ("Syntheses", "syntheses")],
+            )
+            page.record_json = {
+                "category": category.model_dump(mode="json"),
+                **({"papers": papers} if number == 1 else {}),  # page 1 holds the whole list
+                "page": number,
+                "pages": len(chunks),
+                "page_papers": chunk,
+                "syntheses": syntheses,
+            }
+            pages.append(page)
+        return pages
+
+    def paged(self, first_url: str, items: list[Any]) -> list[tuple[list[Any], listings.Pager]]:
+        """A listing's pages, each with its pager, then its retired pages (published once, now past the end)."""
+        chunks = listings.pages_of(items)
+        retired = sorted(n for first, n in self.retired_pages.values() if first == first_url)
+        numbered = [*enumerate(chunks, start=1), *((n, []) for n in retired)]
+        return [(chunk, listings.Pager(first_url, number, len(chunks))) for number, chunk in numbered]
+
+    def cited_by_pages(self, pid: str) -> list[RenderedPage]:
+        """`papers/<id>/cited-by/`: every paper citing `pid`, PAGE_SIZE a page, when its own page shows only some."""
+        paper = self.site.papers[pid].record
+        edges = listings.citations_of(self.site, pid)
+        pages = []
+        for chunk, pager in self.paged(listings.cited_by_url(pid), edges):
+            title = f"Papers citing {paper.title}"
+            if pager.number > 1:
+                title += f" (page {pager.number} of {pager.count})" if chunk else ": past the end of the list"
+            page = self.page(
+                "cited_by.html", pager.url(pager.number), "index", title,
+                f"The {len(edges)} citations of {paper_label(pid)} recorded in this knowledge base.",
+                paper=paper, pid=pid, edges=chunk, total=len(edges), pager=pager,
+            )  # fmt: skip
+            page.record_json = {"paper": pid, "page": pager.number, "pages": pager.count,
+                                "citing": [edge.citing for edge in chunk]}  # fmt: skip
+            pages.append(page)
+        return pages
 
     def claim_page(self, claim: Claim) -> RenderedPage:
         paper = self.site.papers.get(claim.paper_base)
@@ -374,18 +561,63 @@ class Renderer:
             paper=paper.record if paper else None,
             toc=[("Claim", "claim"), ("Cite this claim", "cite")],
         )
-        page.record_file = claim.ledger
         page.record_json = claim_json(claim)
         return page
 
+    @functools.cached_property
+    def retired_pages(self) -> dict[str, tuple[str, int]]:
+        """Published page-N URLs of listings that have shrunk since (read from urls.lock once)."""
+        return listings.retired_pages(self.site)
+
+    def claim_listing_pages(self, claims: list[Claim]) -> list[RenderedPage]:
+        """`claims/page/N/`: the explorer's claims PAGE_SIZE at a time, readable without JavaScript."""
+        chunks = listings.pages_of(claims)
+        pages = []
+        retired = sorted(n for first, n in self.retired_pages.values() if first == "claims/")
+        for number, chunk in [*enumerate(chunks[1:], start=2), *((n, []) for n in retired)]:
+            pager = listings.Pager("claims/", number, len(chunks))
+            pages.append(
+                self.page(
+                    "claims_page.html", pager.url(number), "explorer",
+                    f"Claims, page {number} of {len(chunks)}" if chunk else "Claims: past the end of the list",
+                    f"Claims {pager.first_item} to {pager.first_item + len(chunk) - 1} of {len(claims)}, in ledger order."
+                    if chunk else f"The claim listing now ends on page {len(chunks)}.",
+                    claims=chunk, total=len(claims), pager=pager,
+                )
+            )  # fmt: skip
+        return pages
+
+    def explorer_page(self, claims: list[Claim]) -> RenderedPage:
+        site = self.site
+        chunks = listings.pages_of(claims)
+        return self.page(
+            "claims_index.html", "claims/", "explorer", "Claim explorer",
+            "Every claim across all ledgers, with filters.",
+            claims=chunks[0], total=len(claims), pager=listings.Pager("claims/", 1, len(chunks)),
+            facets=claim_facets(site, claims), tree=listings.category_tree(site, claims),
+            data_url=listings.DATA_DIR,
+        )  # fmt: skip
+
+    def problems_page(self) -> RenderedPage:
+        groups = problem_groups()
+        return self.page(
+            "problems.html", urls.index_url("problems"), "methodology", "Problems kb reports",
+            "Every problem code the validator can report, with its usual hint and what it protects.",
+            groups=groups, toc=[(group.title, group.anchor) for group in groups],
+        )  # fmt: skip
+
     def index_pages(self, claims: list[Claim]) -> list[RenderedPage]:
         site = self.site
-        rows = facet_rows(site, claims)
-        pages = [
-            self.page(
-                "papers_index.html", "papers/", "index", "All papers", "Every paper in the knowledge base.",
-                papers=sorted(site.papers.values(), key=lambda p: p.record.id),
-            ),
+        papers = self.paged("papers/", sorted(site.papers.values(), key=lambda p: p.record.id))
+        pages = []
+        for chunk, pager in papers:
+            title = "All papers" if pager.number == 1 else f"All papers (page {pager.number} of {pager.count})"
+            index = self.page(
+                "papers_index.html", pager.url(pager.number), "index", title, "Every paper in the knowledge base.",
+                papers=chunk, total=len(site.papers), pager=pager,
+            )  # fmt: skip
+            pages.append(index)
+        pages += [
             self.page(
                 "syntheses_index.html", "syntheses/", "index", "All syntheses",
                 "Synthesis reports grouped by quality tier and verification level.",
@@ -395,11 +627,8 @@ class Renderer:
                 "taxonomy_index.html", "taxonomy/", "index", "Taxonomy", "The category tree with counts.",
                 roots=site.children.get(None, []), counts=category_counts(site),
             ),
-            self.page(
-                "claims_index.html", "claims/", "explorer", "Claim explorer",
-                "Every claim across all ledgers, with filters.",
-                claims=claims, facets=claim_facets(rows), facet_data=rows,
-            ),
+            self.explorer_page(claims),
+            self.problems_page(),
             self.page(
                 "methodology.html", "methodology/", "methodology", "Methodology",
                 "What every badge and vocabulary means.",
@@ -408,8 +637,49 @@ class Renderer:
                 slug=slugify, show=self.badge_macro(),
             ),
         ]  # fmt: skip
-        pages[0].record_json = {"papers": sorted(site.papers)}
+        twins = index_twins(site, claims)
+        for page, (chunk, pager) in zip(pages, papers, strict=False):
+            if pager.number > 1:
+                page_papers = [p.record.id for p in chunk]
+                page.record_json = {"page": pager.number, "pages": pager.count, "page_papers": page_papers}
+        for page in pages:
+            page.record_json = page.record_json or twins[page.url]
         return pages
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    anchor: str
+    title: str
+    codes: tuple[problem_codes.Code, ...]
+
+
+def problem_groups() -> list[ProblemGroup]:
+    """The registered problem codes by stage, in the registry's order."""
+    groups = [
+        ProblemGroup(f"stage-{stage}", title, tuple(c for c in problem_codes.CODES.values() if c.stage == stage))
+        for stage, title in problem_codes.STAGES.items()
+    ]
+    return [group for group in groups if group.codes]
+
+
+def index_twins(site: Site, claims: list[Claim]) -> dict[str, dict[str, Any]]:
+    """The JSON twin of each index page: what the page lists, as data."""
+    categories = site.corpus.categories
+    return {
+        "papers/": {"papers": sorted(site.papers)},
+        "syntheses/": {"syntheses": sorted(site.corpus.syntheses)},
+        "taxonomy/": {
+            "editorial": True,
+            "categories": [
+                {"slug": slug, "title": c.title, "description": c.description, "parents": list(c.parent_slugs)}
+                for slug, c in sorted(categories.items())
+            ],
+        },
+        "claims/": {"claims": [claim.claim_id for claim in claims]},
+        "methodology/": {"vocabularies": {key: vocab.as_json() for key, vocab in VOCABULARIES.items()}},
+        urls.index_url("problems"): {"problems": [dataclasses.asdict(code) for code in problem_codes.CODES.values()]},
+    }
 
 
 def claim_json(claim: Claim) -> dict[str, Any]:
@@ -453,6 +723,7 @@ class Facet:
     key: str
     label: str
     values: tuple[tuple[str, int], ...]
+    vocabulary: str
 
 
 FACET_LABELS = {
@@ -461,19 +732,19 @@ FACET_LABELS = {
     "source_depth": "Source depth",
     "audit": "Audit",
     "fit": "Taxonomy fit",
-    "category": "Category",
-    "paper": "Paper",
 }
+"""The vocabulary facets, listed in full; categories show as a tree and papers by short title."""
+FACET_VOCABULARIES = {"audit": "audit_status", "fit": "taxonomy_fit"}
 
 
-def claim_facets(rows: dict[str, dict[str, list[str]]]) -> list[Facet]:
+def claim_facets(site: Site, claims: list[Claim]) -> list[Facet]:
     facets = []
     for key, label in FACET_LABELS.items():
         counts: dict[str, int] = {}
-        for row in rows.values():
-            for value in row[key]:
-                counts[value] = counts.get(value, 0) + 1
-        facets.append(Facet(key, label, tuple(sorted(counts.items()))))
+        for claim in claims:
+            value = listings.vocab_value(claim, key)
+            counts[value] = counts.get(value, 0) + 1
+        facets.append(Facet(key, label, tuple(sorted(counts.items())), FACET_VOCABULARIES.get(key, key)))
     return facets
 
 
@@ -493,21 +764,3 @@ def category_counts(site: Site) -> dict[str, CategoryCount]:
         claims = sum(len(site.claims_by_paper.get(pid, [])) for pid in papers)
         counts[slug] = CategoryCount(len(papers), claims, len(syntheses))
     return counts
-
-
-def facet_rows(site: Site, claims: list[Claim]) -> dict[str, dict[str, list[str]]]:
-    """Per claim id, the facet values the explorer filters on (categories are per paper)."""
-    rows: dict[str, dict[str, list[str]]] = {}
-    for claim in claims:
-        paper = site.papers.get(claim.paper_base)
-        categories = [claim.category] if claim.category else list(paper.record.taxonomy) if paper else []
-        rows[claim.claim_id] = {
-            "claim_status": [claim.claim_status],
-            "evidence_status": [claim.evidence_status],
-            "source_depth": [claim.source_depth],
-            "audit": [claim.audit.result],
-            "fit": [claim.taxonomy_fit.verdict],
-            "category": categories,
-            "paper": [claim.paper_base],
-        }
-    return rows

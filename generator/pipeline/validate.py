@@ -6,74 +6,50 @@ that fails is reported and left out, and the counts say so.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import re
 import types
 import typing
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from generator.commands.claim_ids import provisional_claim_id
+from generator import file_names, input_caps
+from generator.model.claim_ids import new_claim_id, provisional_claim_id
+from generator.model.ids import is_record_id
+from generator.model.paper_ids import canonical_paper_id, is_paper_id
 from generator.model.records import (
     ARXIV_ID_RE,
-    CLAIM_ID_RE,
-    EXTERNAL_ID_RE,
     RECORD_MODELS,
     SLUG_RE,
-    SYNTHESIS_ID_RE,
     VOCABULARIES,
     Audit,
     Category,
     Claim,
     ExternalWork,
+    LedgerRow,
     Paper,
     Record,
-    Retraction,
     Synthesis,
+    Taxonomy,
     TaxonomyFit,
     arxiv_base,
     record_kind,
 )
+from generator.model.site import Corpus, Loaded
 from generator.pipeline import load
+from generator.problem_codes import CODES
 from generator.problems import Location, Problems, Severity, did_you_mean
+from generator.sources.datapackage import LEDGER_PACKAGE
+from generator.urls import id_from_file_stem, record_file_stem
 
 R = TypeVar("R", bound=Record)
 
 INVISIBLE_CATEGORIES = {"Cf"}  # format characters: bidi overrides, zero-width joiners, BOMs
 ALLOWED_CONTROLS = {"\t", "\n", "\r"}  # every other control character (category Cc) is refused
 ID_COLUMNS = {"paper_id", "claim_id", "category"}
-
-
-@dataclass(frozen=True)
-class Loaded(Generic[R]):
-    """A validated record with the document it came from, for located cross-reference errors."""
-
-    record: R
-    doc: load.RawDocument
-
-    def location(self, *key_path: str | int) -> Location:
-        return self.doc.location(key_path)
-
-
-@dataclass
-class Corpus:
-    papers: dict[str, Loaded[Paper]] = field(default_factory=dict)
-    syntheses: dict[str, Loaded[Synthesis]] = field(default_factory=dict)
-    externals: dict[str, Loaded[ExternalWork]] = field(default_factory=dict)
-    categories: dict[str, Category] = field(default_factory=dict)
-    category_docs: dict[str, Location] = field(default_factory=dict)
-    retractions: dict[str, Retraction] = field(default_factory=dict)
-    claims: list[Claim] = field(default_factory=list)
-    bib_files: list[str] = field(default_factory=list)
-    rejected: dict[str, str] = field(default_factory=dict)
-    """Record id (versionless for papers) -> file, for records that exist but failed validation.
-    Linking uses it to say "that record has errors" instead of "unknown paper"."""
-    files_read: int = 0
-    records_read: int = 0
-    rows_read: int = 0
 
 
 def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], list[Path]]:
@@ -105,9 +81,15 @@ def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], li
                     "commit the file itself",
                 )
                 continue
-            if path.is_dir() or path.name.startswith("."):
+            if path.is_dir():
                 continue
-            suffix = path.suffix.lower()
+            bad_name = file_names.name_problem(rel)
+            if bad_name is not None:
+                problems.add(bad_name.code, Location(file_names.shown(rel)), "", bad_name.message, bad_name.hint)
+                continue
+            suffix = path.suffix
+            if rel == LEDGER_PACKAGE:  # read by sources/datapackage.py
+                continue
             if suffix not in allowed or (suffix == ".txt" and path.parent.name != "sources"):
                 problems.add(
                     "file-unknown-type",
@@ -142,19 +124,23 @@ def _link_target(path: Path) -> str:
 def validate_corpus(root: Path, problems: Problems) -> Corpus:
     corpus = Corpus()
     yaml_files, bib_files, csv_files = discover(root, problems)
+    if not input_caps.check_caps(root, [*yaml_files, *bib_files, *csv_files], csv_files, problems):
+        return corpus  # beyond the caps nothing is parsed: the build stays bounded
     corpus.bib_files = [p.relative_to(root).as_posix() for p in bib_files]
     for path in yaml_files:
         corpus.files_read += 1
         doc = load.read_yaml(path, path.relative_to(root).as_posix(), problems)
         if doc is not None:
             _validate_record(doc, corpus, problems)
+        else:
+            _remember_unreadable(path.relative_to(root).as_posix(), corpus)
     for path in csv_files:
         corpus.files_read += 1
         ledger = load.read_ledger(path, path.relative_to(root).as_posix(), problems)
         if ledger is not None:
             corpus.rows_read += len(ledger.rows)
             corpus.claims.extend(_validate_rows(ledger, problems))
-    _check_claim_ids(corpus.claims, problems)
+    corpus.claims = _check_claim_ids(corpus.claims, problems)
     return corpus
 
 
@@ -179,6 +165,9 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
     if kind == "paper" and not _check_paper_id(doc, problems):
         _remember_rejected(doc, corpus)
         return
+    if kind == "taxonomy":
+        _validate_taxonomy(doc, corpus, problems)
+        return
     text_ok = _check_text(doc, problems)
     record = _schema_validate(doc, RECORD_MODELS[kind], problems)
     if record is None or not text_ok or not _check_record_refs(doc, record, problems):
@@ -191,27 +180,82 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
             "external": corpus.externals,
         }
         registry = registries[kind]
+        _check_file_name(doc, record.id, problems)
         if record.id in registry:
+            first = registry[record.id].doc.path
             problems.add(
                 "id-duplicate",
                 doc.location(("id",)),
                 "id",
-                f"id `{record.id}` is also used by {registry[record.id].doc.path}",
-                "each record needs its own id",
+                f"id `{record.id}` is used by both {first} and {doc.path}; {doc.path} is left out",
+                f"each record needs its own id; the record with this id belongs in `{record_file_stem(record.id)}.yaml`",
             )
             return
         registry[record.id] = Loaded(record, doc)
-    elif kind == "taxonomy":
-        for index, category in enumerate(record.categories):  # type: ignore[attr-defined]
-            location = doc.location(("categories", index, "slug"))
-            if category.slug in corpus.categories:
-                problems.add("category-duplicate", location, "slug", f"category `{category.slug}` is defined twice", "")
-                continue
-            corpus.categories[category.slug] = category
-            corpus.category_docs[category.slug] = location
     elif kind == "retractions":
         for retraction in record.retractions:  # type: ignore[attr-defined]
             corpus.retractions[retraction.id] = retraction
+
+
+def _validate_taxonomy(doc: load.RawDocument, corpus: Corpus, problems: Problems) -> None:
+    """Each category stands alone: one bad entry is refused by itself, and its slug is remembered
+    so that references to it are counted under its error instead of each being reported."""
+    try:
+        Taxonomy.model_validate(doc.data)
+        failed: set[int] = set()
+    except ValidationError as exc:
+        errors = exc.errors()
+        for error in errors:
+            _report_schema_error(doc, Taxonomy, error, problems)
+        failed = {e["loc"][1] for e in errors if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)}
+        if any(len(e["loc"]) < 2 or not isinstance(e["loc"][1], int) for e in errors):
+            corpus.unloaded_taxonomy = doc.path
+            return
+    for index, raw in enumerate(doc.data["categories"]):
+        key_path = ("categories", index)
+        text_ok = all(
+            check_string(value, doc.location(path), _dotted(path), problems)
+            for path, value in _walk_strings(raw, key_path)
+        )
+        slug = raw.get("slug") if isinstance(raw, dict) else None
+        if index in failed or not text_ok:
+            if isinstance(slug, str) and SLUG_RE.fullmatch(slug):
+                corpus.rejected_categories.setdefault(slug, doc.path)
+            continue
+        category = Category.model_validate(raw)
+        location = doc.location((*key_path, "slug"))
+        if category.slug in corpus.categories:
+            problems.add("category-duplicate", location, "slug", f"category `{category.slug}` is defined twice", "")
+            continue
+        corpus.categories[category.slug] = category
+        corpus.category_docs[category.slug] = location
+
+
+def _check_file_name(doc: load.RawDocument, record_id: str, problems: Problems) -> None:
+    """A record's file is named after its id, so that finding one from the other needs no search."""
+    expected = record_file_stem(record_id)
+    name = doc.path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0]
+    if stem != expected:
+        problems.add(
+            "file-name-mismatch",
+            doc.location(("id",)),
+            "id",
+            f"the file of the record `{record_id}` is named `{name}`",
+            f"rename it to `{expected}.yaml` (a record's file is its id, `:` written `-` and `/` written `_`)",
+            Severity.WARNING,
+        )
+
+
+def _remember_unreadable(path: str, corpus: Corpus) -> None:
+    """A file that could not be read at all still names its record: by convention its name is the id."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if stem == "taxonomy":
+        corpus.unloaded_taxonomy = path
+        return
+    identifier = id_from_file_stem(stem)
+    if identifier:
+        corpus.rejected.setdefault(arxiv_base(identifier), path)
 
 
 def _remember_rejected(doc: load.RawDocument, corpus: Corpus) -> None:
@@ -220,24 +264,16 @@ def _remember_rejected(doc: load.RawDocument, corpus: Corpus) -> None:
         corpus.rejected.setdefault(arxiv_base(identifier), doc.path)
 
 
-def is_record_id(value: str) -> bool:
-    """A paper, synthesis or external-work id: the only strings that may become a record's URL."""
-    return any(pattern.fullmatch(value) for pattern in (ARXIV_ID_RE, SYNTHESIS_ID_RE, EXTERNAL_ID_RE))
-
-
 def _check_record_refs(doc: load.RawDocument, record: Record, problems: Problems) -> bool:
     """Ids a page links to directly must have an id's form (whether they exist is checked when linking)."""
-    if isinstance(record, Paper) and record.tombstone and record.tombstone.see_instead:
-        target = record.tombstone.see_instead
-        if not is_record_id(target):
+    if isinstance(record, Synthesis):
+        unusable = [(index, pid) for index, pid in enumerate(record.papers) if not is_paper_id(pid)]
+        for index, pid in unusable:
             problems.add(
-                "field-pattern",
-                doc.location(("tombstone", "see_instead")),
-                "tombstone.see_instead",
-                f"{target!a} is not a record id",
-                'name the record readers should use now, e.g. "2503.23007", "SRCH:7693EED1" or "ext:slug"',
-            )
-            return False
+                "field-pattern", doc.location(("papers", index)), f"papers[{index}]", f"{pid!a} is not a paper id",
+                'list the papers by their record ids, e.g. "2503.23007"',
+            )  # fmt: skip
+        return not unusable
     return True
 
 
@@ -281,14 +317,25 @@ def _check_paper_id(doc: load.RawDocument, problems: Problems) -> bool:
             f'quote it: id: "{doc.implicit[("id",)]}"',
         )
         return False
-    if not isinstance(identifier, str) or not ARXIV_ID_RE.fullmatch(identifier):
+    if isinstance(identifier, str) and not is_paper_id(identifier) and is_paper_id(canonical_paper_id(identifier)):
+        problems.add(
+            "id-not-canonical",
+            location,
+            "id",
+            f"{identifier!a} is not written in its canonical form",
+            f'write id: "{canonical_paper_id(identifier)}" (DOIs are case-insensitive and kept in lower case; '
+            "an arXiv DOI is its arXiv id)",
+        )
+        return False
+    if not isinstance(identifier, str) or not is_paper_id(identifier):
         shown = ascii(identifier) if isinstance(identifier, str) else repr(identifier)
         problems.add(
             "id-invalid",
             location,
             "id",
-            f"{shown} is not an arXiv id",
-            "use `2503.23007` (new style) or `hep-th/9901001` (old style); external works use `ext:slug`",
+            f"{shown} is not a paper id",
+            "use an arXiv id (`2503.23007`, old style `hep-th/9901001`), `doi:10.1145/…`, `openreview:<id>` "
+            "or `acl:<Anthology id>`; external works use `ext:slug`",
         )
         return False
     match = ARXIV_ID_RE.fullmatch(identifier)
@@ -366,7 +413,7 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
             did_you_mean(str(loc[-1]), allowed),
         )
     elif kind == "literal_error":
-        expected = [v.strip("'") for v in error["ctx"]["expected"].replace(" or ", ", ").split(", ")]
+        expected = _literal_choices(model, loc)
         shown = repr(value) if isinstance(value, str) else f"`{raw}`" if raw is not None else repr(value)
         problems.add(
             "enum-invalid",
@@ -399,6 +446,11 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
             f"`{loc[-1]}` must be a list, not {_describe(value)}",
             f"write it as a list:\n      {loc[-1]}:\n        - …",
         )
+    elif loc[-1] == "parent" and isinstance(value, list):
+        problems.add(
+            "field-type", doc.location(loc), dotted, "`parent` names one category, not a list",
+            f"for several parents write `parents: [{', '.join(str(v) for v in value)}]`: a category may sit under each",
+        )  # fmt: skip
     elif kind in _EXPECTED:
         name = loc[-1] if isinstance(loc[-1], str) else dotted
         got = f"`{raw}`" if raw is not None else _describe(value)
@@ -417,32 +469,30 @@ def _report_schema_error(doc: load.RawDocument, model: type[BaseModel], error: A
             f"{shown} does not have the required form",
             _pattern_hint(dotted, model),
         )
-    elif kind == "value_error" and "YYYY-MM-DD" in str(error.get("msg")):
+    elif kind == "date-invalid":
+        problems.add(kind, doc.location(loc), dotted, error["msg"], 'write a real date, quoted, as "YYYY-MM-DD"')
+    elif kind == "correction-count-mismatch":
         problems.add(
-            "date-invalid",
-            doc.location(loc),
-            dotted,
-            str(error["msg"]).removeprefix("Value error, "),
-            'write a real date, quoted, as "YYYY-MM-DD"',
-        )
-    elif kind == "value_error" and "correction_count" in str(error.get("msg")):
-        problems.add(
-            "correction-count-mismatch",
+            kind,
             doc.location((*loc, "correction_count")),
             f"{dotted}.correction_count",
-            error["msg"].removeprefix("Value error, "),
+            error["msg"],
             "set correction_count to the number of events",
         )
+    elif kind in CODES:  # a validator's PydanticCustomError names its problem code, e.g. field-pattern for a record id
+        problems.add(kind, doc.location(loc), dotted, error["msg"], _pattern_hint(dotted, model))
     else:
         problems.add("field-invalid", doc.location(loc), dotted, str(error["msg"]).removeprefix("Value error, "), "")
 
 
 def _pattern_hint(dotted: str, model: type[BaseModel]) -> str:
+    if dotted == "tombstone.see_instead":
+        return 'name the record readers should use now, e.g. "2503.23007", "SRCH:7693EED1" or "ext:slug"'
     if dotted == "links.doi":
         return "write the DOI without the resolver, e.g. `10.48550/arXiv.1701.06538`"
     if dotted.startswith("links."):
         return "links must start with https:// (javascript:, data: and http: are refused)"
-    if "taxonomy" in dotted or dotted.endswith("slug") or dotted.endswith("parent"):
+    if "taxonomy" in dotted or dotted.endswith("slug") or re.search(r"\.parents?(?:\[\d+\])?$", dotted):
         return "slugs are lower-case words joined by hyphens, e.g. `moe-routing`"
     if dotted.startswith("versions"):
         return "versions look like `v1`"
@@ -468,6 +518,23 @@ def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     return []
 
 
+def _literal_choices(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """The values the `Literal` field at `loc` allows, read from the model (not from pydantic's message)."""
+    annotation: Any = model
+    for part in loc:
+        owner = _inner_model(annotation)
+        if isinstance(part, int) or owner is None or part not in owner.model_fields:
+            continue  # a list index, or a dict key whose type is the annotation reached so far
+        annotation = owner.model_fields[part].annotation
+    return [str(value) for literal in _literals(annotation) for value in typing.get_args(literal)]
+
+
+def _literals(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return [annotation]
+    return [found for arg in typing.get_args(annotation) for found in _literals(arg)]
+
+
 def _inner_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -489,6 +556,8 @@ def _check_text(doc: load.RawDocument, problems: Problems) -> bool:
 
 def check_string(value: str, location: Location, field_name: str, problems: Problems) -> bool:
     """One text value: False (and an error) on control characters; a warning on invisible ones."""
+    if value.isprintable():  # no control (Cc) or format (Cf) character: most texts, checked in C
+        return True
     controls = sorted(
         {f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS}
     )
@@ -537,65 +606,45 @@ def _validate_rows(ledger: load.RawLedger, problems: Problems) -> list[Claim]:
     return claims
 
 
+# How a failed check of one ledger cell is reported, by pydantic error type and column.
+_ROW_VALUE_ERRORS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("value_error", "paper_id"): (
+        "id-invalid",
+        "{shown} is not a paper id",
+        "write an arXiv id with its version, e.g. `2503.23007v1`, or `doi:…`, `openreview:…`, `acl:…`",
+    ),
+    ("string_pattern_mismatch", "claim"): ("cell-empty", "`claim` is empty", "every row states one claim"),
+    ("string_pattern_mismatch", "claim_id"): (
+        "claim-id-invalid",
+        "{shown} is not a claim id",
+        "claim ids look like `c-1a2b3c4d`; run `kb ids` to assign one",
+    ),
+    ("string_pattern_mismatch", "category"): (
+        "field-pattern",
+        "{shown} is not a category slug",
+        "use a slug from records/taxonomy.yaml",
+    ),
+}
+
+
 def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | None:
     cells = row.cells
-    before = len(problems.errors)
-
-    def bad(column: str, code: str, message: str, hint: str) -> None:
-        problems.add(code, Location(path, row.line, _column_number(cells, column)), column, message, hint)
-
+    columns = {name: index for index, name in enumerate(cells, start=1)}
+    text_ok = True
     for column, value in cells.items():
-        if column not in ID_COLUMNS:  # ids are checked against their patterns below
-            check_string(value, Location(path, row.line, _column_number(cells, column)), column, problems)
-    paper_id = cells["paper_id"]
-    if not ARXIV_ID_RE.fullmatch(paper_id):
-        bad(
-            "paper_id",
-            "id-invalid",
-            f"{paper_id!a} is not an arXiv id",
-            "write the id with its version, e.g. `2503.23007v1`",
-        )
-    for column in ("claim",):
-        if not cells[column].strip():
-            bad(column, "cell-empty", f"`{column}` is empty", "every row states one claim")
-    for column, vocab_name in (
-        ("claim_status", "claim_status"),
-        ("evidence_status", "evidence_status"),
-        ("source_depth", "source_depth"),
-    ):
-        _check_vocab(cells[column], vocab_name, functools.partial(_bad_enum, bad, column))
-    fit_verdict, _, fit_reason = cells["taxonomy_fit"].partition(":")
-    _check_vocab(
-        fit_verdict,
-        "taxonomy_fit",
-        lambda m, h: bad("taxonomy_fit", "enum-invalid", m, h + " (written `verdict: reason`)"),
-    )
-    audit = parse_audit(cells["audit_status"])
-    _check_vocab(
-        audit.result,
-        "audit_status",
-        lambda m, h: bad("audit_status", "enum-invalid", m, h + " (written `result; note; key=value`)"),
-    )
-    claim_id = cells.get("claim_id", "")
-    if claim_id and not CLAIM_ID_RE.fullmatch(claim_id):
-        bad(
-            "claim_id",
-            "claim-id-invalid",
-            f"{claim_id!a} is not a claim id",
-            "claim ids look like `c-1a2b3c4d`; run `kb ids` to assign one",
-        )
-    category = cells.get("category", "")
-    if category and not SLUG_RE.fullmatch(category):
-        bad(
-            "category",
-            "field-pattern",
-            f"{category!a} is not a category slug",
-            "use a slug from records/taxonomy.yaml",
-        )
-    if len(problems.errors) > before:
+        if column not in ID_COLUMNS:  # ids are checked against their patterns by the model
+            text_ok = check_string(value, Location(path, row.line, columns[column]), column, problems) and text_ok
+    try:
+        checked = LedgerRow.model_validate(cells)
+    except ValidationError as exc:
+        for error in exc.errors():
+            _report_row_error(path, row.line, columns, error, problems)
         return None
+    if not text_ok:
+        return None
+    claim_id = checked.claim_id
     if not claim_id:
-        claim_id = provisional_claim_id(paper_id, cells["claim"])
+        claim_id = provisional_claim_id(checked.paper_id, checked.claim)
         problems.add(
             "claim-id-missing",
             Location(path, row.line),
@@ -604,39 +653,43 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
             "run `kb ids` to assign one; until then its anchor may change when the text changes",
             Severity.WARNING,
         )
+    fit_verdict, _, fit_reason = checked.taxonomy_fit.partition(":")
     return Claim(
         claim_id=claim_id,
-        paper_id=paper_id,
-        claim=cells["claim"],
-        claim_status=cells["claim_status"],
-        evidence_status=cells["evidence_status"],
-        source_depth=cells["source_depth"],
-        source_quote=cells["source_quote"],
-        page_or_section=cells["page_or_section"],
+        paper_id=checked.paper_id,
+        claim=checked.claim,
+        claim_status=checked.claim_status,
+        evidence_status=checked.evidence_status,
+        source_depth=checked.source_depth,
+        source_quote=checked.source_quote,
+        page_or_section=checked.page_or_section,
         taxonomy_fit=TaxonomyFit(fit_verdict, fit_reason.strip()),
-        taxonomy_fit_raw=cells["taxonomy_fit"],
-        audit=audit,
-        audit_raw=cells["audit_status"],
-        category=category,
+        taxonomy_fit_raw=checked.taxonomy_fit,
+        audit=parse_audit(checked.audit_status),
+        audit_raw=checked.audit_status,
+        category=checked.category,
         ledger=path,
         row=row.line,
     )
 
 
-def _bad_enum(bad: typing.Callable[[str, str, str, str], None], column: str, message: str, hint: str) -> None:
-    bad(column, "enum-invalid", message, hint)
-
-
-def _column_number(cells: dict[str, str], column: str) -> int | None:
-    names = list(cells)
-    return names.index(column) + 1 if column in names else None
-
-
-def _check_vocab(value: str, vocab_name: str, report: typing.Callable[[str, str], None]) -> None:
-    allowed = VOCABULARIES[vocab_name].values
-    if value not in allowed:
+def _report_row_error(path: str, line: int, columns: dict[str, int], error: Any, problems: Problems) -> None:
+    """One pydantic error of a ledger row -> a problem at the cell's row and column, by error type."""
+    column = str(error["loc"][0]) if error["loc"] else ""
+    location = Location(path, line, columns.get(column))
+    kind: str = error["type"]
+    if kind == "literal_error":
+        value = str(error.get("ctx", {}).get("value", error["input"]))
         shown = f"{value!r}" if value else "an empty value"
-        report(f"{shown} is not an allowed value", did_you_mean(value, allowed))
+        extra = LedgerRow.model_fields[column].json_schema_extra
+        written = extra.get("written") if isinstance(extra, dict) else None
+        hint = did_you_mean(value, VOCABULARIES[column].values) + (f" (written `{written}`)" if written else "")
+        problems.add("enum-invalid", location, column, f"{shown} is not an allowed value", hint)
+    elif (kind, column) in _ROW_VALUE_ERRORS:
+        code, message, hint = _ROW_VALUE_ERRORS[(kind, column)]
+        problems.add(code, location, column, message.format(shown=ascii(error["input"])), hint)
+    else:  # a column the header check lets through always has a rule above; this keeps any surprise located
+        problems.add("field-invalid", location, column, str(error["msg"]), "")
 
 
 def parse_audit(text: str) -> Audit:
@@ -648,15 +701,43 @@ def parse_audit(text: str) -> Audit:
     return Audit(result, notes, attributes)
 
 
-def _check_claim_ids(claims: list[Claim], problems: Problems) -> None:
-    seen: dict[str, Claim] = {}
+def _check_claim_ids(claims: list[Claim], problems: Problems) -> list[Claim]:
+    """A stored id used twice is an error; rows that only share a provisional id (same paper, same text,
+    no `claim_id` yet) get one warning per group and, for this run, the distinct ids `kb ids` would give."""
+    provisional = {(p.location.path, p.location.line) for p in problems.sorted() if p.code == "claim-id-missing"}
+    groups: dict[str, list[Claim]] = {}
     for claim in claims:
-        first = seen.setdefault(claim.claim_id, claim)
-        if first is not claim:
+        groups.setdefault(claim.claim_id, []).append(claim)
+    taken = set(groups)
+    renamed: dict[tuple[str, int], str] = {}
+    for claim_id, group in groups.items():
+        if len(group) < 2:
+            continue
+        stored = [c for c in group if (c.ledger, c.row) not in provisional]
+        for claim in stored[1:]:
             problems.add(
                 "claim-id-duplicate",
                 Location(claim.ledger, claim.row),
                 "claim_id",
-                f"claim id `{claim.claim_id}` is also used at {first.ledger}:{first.row}",
+                f"claim id `{claim_id}` is also used at {stored[0].ledger}:{stored[0].row}",
                 "claim ids are never reused: clear this cell and run `kb ids`",
             )
+        waiting = [c for c in group if (c.ledger, c.row) in provisional]
+        for claim in waiting[1:] if not stored else waiting:
+            renamed[(claim.ledger, claim.row)] = new_claim_id(claim.paper_id, claim.claim, taken)
+            taken.add(renamed[(claim.ledger, claim.row)])
+        if waiting:
+            rows = ", ".join(f"{c.ledger}:{c.row}" for c in group)
+            problems.add(
+                "claim-text-duplicate",
+                Location(waiting[-1].ledger, waiting[-1].row),
+                "claim",
+                f"rows {rows} state the same claim about `{group[0].paper_base}`; without claim ids they share "
+                f"the anchor {claim_id}",
+                "run `kb ids`: it gives each row its own permanent id (or delete the copy if it is a mistake)",
+                Severity.WARNING,
+            )
+    return [
+        dataclasses.replace(c, claim_id=renamed[(c.ledger, c.row)]) if (c.ledger, c.row) in renamed else c
+        for c in claims
+    ]

@@ -6,23 +6,29 @@ metadata.py), where reference managers look for it.
 
 Release. `extra.kb.release` in mkdocs.yml names the release; when it is empty
 the short commit of the working tree (`git rev-parse --short HEAD`, no
-network) stands in, and with no git either the release stays empty and no
-version-pinned URL is offered. `attach_citations` writes the resolved value
-back into `site.settings.release`, so the data release, the feed and the head
-metadata all name the same release.
+network) stands in, and with no git either the release stays empty. The orchestrator (pipeline/build.py) resolves
+the release once, before linking, so the data release, the feed and the head
+metadata all name the same release; git is read at the edge (sources/git.py).
 
 URL scheme (documented for readers on every "Cite this page" block):
 
 * living URL:         `<site_url><page url>`, e.g. `…/papers/2503.23007/`; always
                       shows the current state of the record.
-* version-pinned URL: `<site_url>releases/<release>/<page url>`, e.g.
-                      `…/releases/2026.1/papers/2503.23007/`. Pages link to each
-                      other relatively, so a release's built site works unchanged
-                      when the deploy job copies it under `releases/<release>/`;
-                      a pinned URL is therefore stable for as long as that
-                      archive is kept. Query strings (`?release=`) were rejected:
-                      a static host ignores them and would silently serve the
-                      living page under a "pinned" address.
+* version-pinned URL: the release's archive of the whole built site and the
+                      page's file inside it (see archive.py), e.g.
+                      `…/releases/download/0.2.0/site-0.2.0.zip` and
+                      `papers/2503.23007/index.html`; offered only when the
+                      release is listed in `extra.kb.archived_releases`, i.e.
+                      when that archive exists. Until then a page offers no
+                      pinned URL: a citation never names an address that does
+                      not resolve. Copies under `releases/<release>/` on Pages
+                      were rejected: they do not fit Pages' limits at scale.
+                      Query strings (`?release=`) were rejected: a static host
+                      ignores them and would silently serve the living page
+                      under a "pinned" address.
+
+Titles are cited with their source marks (records.marked_text): a title cut off
+in the source is never cited as if it were complete.
 
 Dates. A page's issued date is the `added` date of its record (a claim takes
 its paper's); without one the APA string says "n.d." and BibTeX has no year.
@@ -31,49 +37,23 @@ Nothing depends on the clock, so the citations of a release never change.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-import subprocess
-import urllib.parse
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
-from citeproc.source.json import CiteProcJSON
-
 from generator import urls
-from generator.model.records import Claim, Paper, Synthesis
-from generator.pipeline.link import Settings, Site
+from generator.model.paper_ids import paper_label
+from generator.model.records import Claim, Paper, Synthesis, marked_text
+from generator.model.site import PageCitation, Settings, Site
+from generator.publish import archive
 
 STYLE_PATH = Path(__file__).parents[1] / "assets" / "apa-lite.csl"
-RELEASES_PREFIX = "releases/"
-_RELEASE_SAFE = "._-+~"
 
 
 # --- release and URLs ----------------------------------------------------------------
-
-
-def git_release(root: Path) -> str:
-    """The short commit of the working tree at `root`, or "" without git or a repository."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    commit = result.stdout.strip()
-    return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{4,40}", commit) else ""
-
-
-def resolve_release(site: Site) -> str:
-    """The release this build is: the configured one, else the git commit, else ""."""
-    return site.settings.release.strip() or git_release(site.root)
 
 
 def site_base(settings: Settings) -> str:
@@ -88,11 +68,9 @@ def absolute_url(settings: Settings, page_url: str) -> str:
 
 
 def pinned_url(settings: Settings, release: str, page_url: str) -> str:
-    """`<site_url>releases/<release>/<page url>`, or "" without a site_url or a release."""
-    base = site_base(settings)
-    if not base or not release:
-        return ""
-    return f"{base}{RELEASES_PREFIX}{urllib.parse.quote(release, safe=_RELEASE_SAFE)}/{page_url}"
+    """The release archive's URL, with the page's file as the fragment; "" unless the release is archived."""
+    url = archive.archive_url(settings, release)
+    return f"{url}#{archive.page_file(page_url)}" if url else ""
 
 
 def maintainers(settings: Settings) -> str:
@@ -101,24 +79,6 @@ def maintainers(settings: Settings) -> str:
 
 
 # --- the citation of one page ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageCitation:
-    """Everything the "Cite this page" block and the head metadata need for one page."""
-
-    key: str
-    kind: str
-    title: str
-    genre: str
-    living_url: str
-    pinned_url: str
-    release: str
-    issued: str | None
-    csl: dict[str, Any] = field(compare=False)
-    csl_json: str
-    bibtex: str
-    apa: str
 
 
 def bibtex_key(kind: str, identifier: str) -> str:
@@ -140,15 +100,18 @@ _LATEX_SPECIALS = {
 }
 
 
+_LATEX_TABLE = str.maketrans(_LATEX_SPECIALS)
+_URL_TABLE = str.maketrans({ch: f"%{ord(ch):02X}" for ch in "{}\\ "})
+
+
 def latex_escape(text: str) -> str:
     """Contributor text as a BibTeX field value: LaTeX specials escaped, line breaks folded."""
-    text = " ".join(text.split())
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+    return " ".join(text.split()).translate(_LATEX_TABLE)
 
 
 def _bibtex_url(url: str) -> str:
     """A URL inside `\\url{}` or `url = {}`: braces, percent and backslash can break the entry."""
-    return "".join(f"%{ord(ch):02X}" if ch in "{}\\ " else ch for ch in url)
+    return url.translate(_URL_TABLE)
 
 
 def render_bibtex(cite: dict[str, Any], settings: Settings) -> str:
@@ -156,7 +119,7 @@ def render_bibtex(cite: dict[str, Any], settings: Settings) -> str:
     note = f"{cite['genre']}, {settings.site_name}"
     note = latex_escape(note) + (f", release {latex_escape(cite['release'])}" if cite["release"] else "")
     if pinned:
-        note += rf". Version-pinned URL: \url{{{pinned}}}"
+        note += rf". Archived copy of this page in release {latex_escape(cite['release'])}: \url{{{pinned}}}"
     fields: list[tuple[str, str]] = [
         ("author", "{" + latex_escape(maintainers(settings)) + "}"),
         ("title", "{" + latex_escape(cite["title"]) + "}"),
@@ -190,17 +153,57 @@ def render_csl(cite: dict[str, Any], settings: Settings) -> dict[str, Any]:
     if cite["issued"]:
         item["issued"] = {"date-parts": [[int(part) for part in cite["issued"].split("-")]]}
     if cite["pinned_url"]:
-        item["note"] = f"Version-pinned URL: {cite['pinned_url']}"
+        item["note"] = f"Archived copy of this page in release {cite['release']}: {cite['pinned_url']}"
     return item
+
+
+_SLOT = "\x00slot"
+# Text citeproc-py copies unchanged into APA-lite output: no quotes, markup, entities or trailing punctuation.
+_VERBATIM = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .:/_~+#%=,()\-]*[A-Za-z0-9/)\-]")
+
+
+def _passes_verbatim(value: object) -> bool:
+    return isinstance(value, str) and _VERBATIM.fullmatch(value) is not None
 
 
 class ApaFormatter:
     """citeproc-py with the bundled APA-lite CSL style and the plain-text formatter."""
 
     def __init__(self, style_path: Path = STYLE_PATH) -> None:
+        from citeproc import CitationStylesStyle  # imported when pages are rendered, never by `kb validate`
+
         self.style = CitationStylesStyle(str(style_path), validate=False)
+        self._templates: dict[tuple[tuple[str, str], ...], str | None] = {}
 
     def format(self, item: dict[str, Any]) -> str:
+        """Format once per shape of item: plain text values are slotted into a cached formatted template.
+
+        citeproc-py takes 2-4 ms an item, most of a large build. Items of one shape differ only in values
+        citeproc passes through verbatim (titles, URLs), so one formatting with stand-in tokens serves them all;
+        any value it might change (quotes, markup, trailing punctuation) is part of the shape instead.
+        """
+        if "kbslot" in repr(item).casefold():  # text that looks like a stand-in token is formatted on its own
+            return self.format_each(item)
+        slots = [key for key, value in sorted(item.items()) if key != "type" and _passes_verbatim(value)]
+        shape = tuple((key, _SLOT if key in slots else repr(value)) for key, value in sorted(item.items()))
+        if shape not in self._templates:
+            tokens = {**item, **{key: f"KBSLOT{index}X" for index, key in enumerate(slots)}}
+            formatted = self.format_each(tokens)
+            exact = formatted.count("KBSLOT")
+            self._templates[shape] = formatted if exact == formatted.casefold().count("kbslot") else None
+        template = self._templates[shape]
+        if template is None:  # citeproc changed a token (a case transform): this shape is formatted item by item
+            return self.format_each(item)
+        text = template
+        for index, key in enumerate(slots):
+            text = text.replace(f"KBSLOT{index}X", item[key])
+        return text
+
+    def format_each(self, item: dict[str, Any]) -> str:
+        """One citeproc run for one item."""
+        from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+        from citeproc.source.json import CiteProcJSON
+
         # citeproc-py reads `<span class="nocase">` in strings as markup; contributor
         # text must stay literal, so the opening tag is neutralised before parsing.
         safe = {k: (v.replace("<span", "<\u200bspan") if isinstance(v, str) else v) for k, v in item.items()}
@@ -209,6 +212,12 @@ class ApaFormatter:
         bibliography.register(Citation([CitationItem(str(item["id"]).lower())]))
         text = str(bibliography.bibliography()[0])
         return text.replace("<\u200bspan", "<span")
+
+
+@functools.cache
+def apa_formatter() -> ApaFormatter:
+    """One formatter a process: its formatted shapes serve every later build too (`kb serve` rebuilds)."""
+    return ApaFormatter()
 
 
 def make_citation(
@@ -237,7 +246,7 @@ def make_citation(
         release=release,
         issued=issued,
         csl=csl,
-        csl_json=json.dumps([csl], ensure_ascii=False, indent=2),
+        csl_json=json.dumps([csl], ensure_ascii=False, separators=(",", ":")),  # one line: thousands of pages carry it
         bibtex=render_bibtex(cite, settings),
         apa=apa.format(csl),
     )
@@ -245,15 +254,15 @@ def make_citation(
 
 def paper_citation(settings: Settings, apa: ApaFormatter, paper: Paper) -> PageCitation:
     return make_citation(
-        settings, apa, kind="paper", identifier=paper.id, csl_type="webpage", title=paper.title,
-        genre=f"Evidence record for arXiv:{paper.id}", page_url=urls.paper_url(paper.id), issued=paper.added,
+        settings, apa, kind="paper", identifier=paper.id, csl_type="webpage", title=marked_text(paper, "title"),
+        genre=f"Evidence record for {paper_label(paper.id)}", page_url=urls.paper_url(paper.id), issued=paper.added,
     )  # fmt: skip
 
 
 def synthesis_citation(settings: Settings, apa: ApaFormatter, synthesis: Synthesis) -> PageCitation:
     return make_citation(
         settings, apa, kind="synthesis", identifier=synthesis.id.replace(":", "-"), csl_type="webpage",
-        title=synthesis.title, genre=f"Synthesis record {synthesis.id}", page_url=urls.synthesis_url(synthesis.id),
+        title=marked_text(synthesis, "title"), genre=f"Synthesis record {synthesis.id}", page_url=urls.synthesis_url(synthesis.id),
         issued=synthesis.added,
     )  # fmt: skip
 
@@ -261,24 +270,51 @@ def synthesis_citation(settings: Settings, apa: ApaFormatter, synthesis: Synthes
 def claim_citation(settings: Settings, apa: ApaFormatter, claim: Claim, paper: Paper | None) -> PageCitation:
     return make_citation(
         settings, apa, kind="claim", identifier=claim.claim_id, csl_type="dataset", title=f"Claim {claim.claim_id}",
-        genre=f"Evidence-ledger claim about arXiv:{claim.paper_id}", page_url=urls.claim_url(claim.claim_id),
+        genre=f"Evidence-ledger claim about {paper_label(claim.paper_id)}", page_url=urls.claim_url(claim.claim_id),
         issued=paper.added if paper else None,
     )  # fmt: skip
 
 
-def attach_citations(site: Site) -> None:
-    """Fill `site.citations[page_url]` for every paper, synthesis and claim page."""
-    site.settings = replace(site.settings, release=resolve_release(site))
+class Citations(Mapping[str, PageCitation]):
+    """Every cited page's citation by page URL; a claim's is made when its page asks for it.
+
+    Claims are most pages (100,000 at scale), and their citations are read once each, by their
+    own page: made on demand they never sit in memory all at once, and the claim-page writers
+    make them on every core.
+    """
+
+    def __init__(self, site: Site, records: dict[str, PageCitation]) -> None:
+        self.settings = site.settings
+        self.apa = apa_formatter()
+        self.records = records
+        self.claims = {
+            urls.claim_url(claim.claim_id): (claim, site.papers.get(pid))
+            for pid in sorted(site.claims_by_paper)
+            for claim in site.claims_by_paper[pid]
+        }
+
+    def __getitem__(self, url: str) -> PageCitation:
+        if url in self.records:
+            return self.records[url]
+        claim, paper = self.claims[url]
+        return claim_citation(self.settings, self.apa, claim, paper.record if paper else None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.records
+        yield from self.claims
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.claims)
+
+
+def attach_citations(site: Site) -> Citations:
+    """The citation of every paper, synthesis and claim page, by page URL."""
     settings = site.settings
-    apa = ApaFormatter()
+    apa = apa_formatter()
+    records: dict[str, PageCitation] = {}
     for pid, loaded in sorted(site.papers.items()):
-        site.citations[urls.paper_url(pid)] = paper_citation(settings, apa, loaded.record)
+        records[urls.paper_url(pid)] = paper_citation(settings, apa, loaded.record)
     for _sid, loaded_synthesis in sorted(site.corpus.syntheses.items()):
         synthesis = loaded_synthesis.record
-        site.citations[urls.synthesis_url(synthesis.id)] = synthesis_citation(settings, apa, synthesis)
-    for pid in sorted(site.claims_by_paper):
-        paper = site.papers.get(pid)
-        for claim in site.claims_by_paper[pid]:
-            site.citations[urls.claim_url(claim.claim_id)] = claim_citation(
-                settings, apa, claim, paper.record if paper else None
-            )
+        records[urls.synthesis_url(synthesis.id)] = synthesis_citation(settings, apa, synthesis)
+    return Citations(site, records)

@@ -10,167 +10,36 @@ is no base and only the checks that need none run. Against the base:
   needs a correction event, added since the base, whose `claim_id` names it,
   in any synthesis record (`claim-change-uncorrected`).
 
-All git access of the generator's permanence checks goes through `GitBase`
-below (also used by `kb diff`); git runs locally and never touches the network.
+The base arrives as a `Published` value read at the edge by sources/git.py;
+this module runs no git.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.model.records import CLAIM_ID_RE, Claim, CorrectionEvent, Synthesis
-from generator.pipeline.link import Site
-from generator.pipeline.validate import Corpus, Loaded, validate_corpus
+from generator.model.site import Corpus, Loaded, Site
+from generator.pipeline.validate import validate_corpus
 from generator.problems import Location, Problems, Severity
-
-BASE_ENV = "KB_BASE_REF"
-DEFAULT_REMOTE_BRANCH = "origin/main"
-GIT_TIMEOUT = 60
-
-# --- git: the one helper ------------------------------------------------------------------
+from generator.sources.git import BASE_ENV, Published, write_tree
 
 
-class GitError(Exception):
-    """git is missing, the folder is not in a repository, or a ref is unknown."""
-
-
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise GitError(f"cannot run git: {exc}") from exc
-    if result.returncode != 0:
-        raise GitError(result.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
-    return result.stdout
-
-
-@dataclass(frozen=True)
-class GitBase:
-    """One commit of the repository holding a project, read without touching the working tree."""
-
-    root: Path  # the project folder (holds records/, ledgers/)
-    top: Path  # the repository's top level
-    prefix: str  # the project folder relative to `top`, "" or "sub/dir/"
-    commit: str  # full commit id
-    name: str  # how to name the base to people, e.g. "origin/main (1a2b3c4)"
-
-    @property
-    def short(self) -> str:
-        return self.commit[:7]
-
-    def list_files(self, *folders: str) -> list[str]:
-        """Project-relative paths of the regular files under `folders` at the base commit."""
-        specs = [f"{self.prefix}{folder}" for folder in folders]
-        raw = _git(self.top, "ls-tree", "-r", "-z", "--full-tree", self.commit, "--", *specs)
-        paths = []
-        for entry in raw.decode("utf-8", "surrogateescape").split("\0"):
-            if not entry:
-                continue
-            meta, _, path = entry.partition("\t")
-            mode, kind = meta.split(" ")[:2]
-            if kind == "blob" and mode in ("100644", "100755") and path.startswith(self.prefix) and "\n" not in path:
-                paths.append(path[len(self.prefix) :])
-        return sorted(paths)
-
-    def read_files(self, paths: Iterable[str]) -> dict[str, bytes]:
-        """The content of each project-relative path at the base; missing paths are left out."""
-        wanted = [p for p in paths if "\n" not in p]
-        if not wanted:
-            return {}
-        request = "".join(f"{self.commit}:{self.prefix}{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
-        raw = _git(self.top, "cat-file", "--batch", stdin=request)
-        found: dict[str, bytes] = {}
-        offset = 0
-        for path in wanted:
-            end = raw.index(b"\n", offset)
-            header = raw[offset:end].split(b" ")
-            offset = end + 1
-            if len(header) != 3 or not header[2].isdigit():
-                continue  # `<name> missing` or `<name> ambiguous`: no content follows
-            size = int(header[2])
-            if header[1] == b"blob":
-                found[path] = raw[offset : offset + size]
-            offset += size + 1
-        return found
-
-    def export(self, destination: Path, paths: Iterable[str]) -> None:
-        """Write the base version of `paths` under `destination`, keeping their relative paths."""
-        for path, content in self.read_files(paths).items():
-            relative = PurePosixPath(path)
-            if relative.is_absolute() or ".." in relative.parts:
-                continue
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-
-
-def open_base(root: Path, ref: str, name: str = "") -> GitBase:
-    """The commit `ref` names in the repository holding `root`; GitError if there is none."""
-    if not ref or ref.startswith("-") or any(ch.isspace() for ch in ref):
-        raise GitError(f"`{ref}` is not a git ref")
-    root = root.resolve()
-    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
-    prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
-    try:
-        commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
-    except GitError:
-        raise GitError(f"`{ref}` is not a known commit, branch or tag here") from None
-    return GitBase(root, top, prefix, commit, name or f"{ref} ({commit[:7]})")
-
-
-def default_base(root: Path) -> tuple[GitBase | None, str]:
-    """The published state to compare against, and an error text when KB_BASE_REF is unusable.
-
-    KB_BASE_REF wins; otherwise `git merge-base HEAD origin/main`; otherwise no base (not
-    a repository, no origin/main, no commits): the comparison is skipped without a problem.
-    """
-    ref = os.environ.get(BASE_ENV, "").strip()
-    if ref:
-        try:
-            return open_base(root, ref), ""
-        except GitError as exc:
-            return None, str(exc)
-    try:
-        _git(root.resolve(), "rev-parse", "--verify", "--quiet", f"{DEFAULT_REMOTE_BRANCH}^{{commit}}")
-        merge_base = _git(root.resolve(), "merge-base", "HEAD", DEFAULT_REMOTE_BRANCH).decode().strip()
-        return open_base(root, merge_base, f"merge-base with {DEFAULT_REMOTE_BRANCH} ({merge_base[:7]})"), ""
-    except GitError:
-        return None, ""
-
-
-def load_base_corpus(base: GitBase, everything: bool = False) -> Corpus:
+def load_base_corpus(published: Published) -> Corpus:
     """The base's records and ledgers through the same validation as the working tree.
 
-    Problems of the base are not ours to report and are dropped. Unless `everything`,
-    only synthesis records (the files holding a correction_record) and ledgers are read.
+    Problems of the base are not ours to report and are dropped. Only synthesis records
+    (the files holding a correction_record) and ledgers are read.
     """
-    paths = [p for p in base.list_files("records", "ledgers") if p.endswith((".yaml", ".yml", ".csv"))]
+    wanted = {
+        path: content
+        for path, content in published.files.items()
+        if path.endswith(".csv") or b"correction_record" in content
+    }
     with tempfile.TemporaryDirectory(prefix="kb-base-") as folder:
-        destination = Path(folder)
-        contents = base.read_files(paths)
-        for path, content in contents.items():
-            if not everything and not path.endswith(".csv") and b"correction_record" not in content:
-                continue
-            relative = PurePosixPath(path)
-            if ".." in relative.parts or relative.is_absolute():
-                continue
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        return validate_corpus(destination, Problems())
+        write_tree(Path(folder), wanted)
+        return validate_corpus(Path(folder), Problems())
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -185,25 +54,24 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def check_corrections(site: Site) -> None:
+def check_corrections(site: Site, base: Published) -> None:
+    """Compare with the published state, read from git at the edge (see sources/git.py)."""
     _check_event_shape(site)
-    base, error = default_base(site.root)
-    if error:
+    if base.error:
         site.problems.add(
-            "base-ref-unknown", Location(BASE_ENV), BASE_ENV, f"{BASE_ENV} is set but unusable: {error}",
+            "base-ref-unknown", Location(BASE_ENV), BASE_ENV, f"{BASE_ENV} is set but unusable: {base.error}",
             "fetch the published branch (`git fetch origin main`) or unset KB_BASE_REF", Severity.ERROR,
         )  # fmt: skip
         return
-    if base is None:
-        return
-    try:
-        published = load_base_corpus(base)
-    except GitError as exc:
+    if base.unreadable:
         site.problems.add(
-            "base-unreadable", Location(BASE_ENV), "", f"cannot read the published state {base.name}: {exc}",
+            "base-unreadable", Location(BASE_ENV), "", f"cannot read the published state {base.name}: {base.unreadable}",
             "check the repository (`git status`), or set KB_BASE_REF to a commit that exists", Severity.WARNING,
         )  # fmt: skip
         return
+    if not base.exists:
+        return
+    published = load_base_corpus(base)
     new_event_claims = _check_events(site, published, base)
     _check_claims(site, published, base, new_event_claims)
 
@@ -239,7 +107,7 @@ def _record_keys(loaded: Loaded[Synthesis]) -> set[str]:
     return {loaded.record.id, *loaded.record.aliases}
 
 
-def _check_events(site: Site, published: Corpus, base: GitBase) -> set[str]:
+def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
     """Report removed or rewritten events; return the claim ids named by events new since the base."""
     current_by_key: dict[str, Loaded[Synthesis]] = {}
     for loaded in site.corpus.syntheses.values():
@@ -294,24 +162,53 @@ def _check_events(site: Site, published: Corpus, base: GitBase) -> set[str]:
     return new_claims
 
 
-def _check_claims(site: Site, published: Corpus, base: GitBase, corrected: set[str]) -> None:
+PROTECTED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("paper_id", "paper_id"),
+    ("claim", "claim"),
+    ("claim_status", "claim_status"),
+    ("evidence_status", "evidence_status"),
+    ("source_depth", "source_depth"),
+    ("source_quote", "source_quote"),
+    ("page_or_section", "page_or_section"),
+    ("taxonomy_fit", "taxonomy_fit_raw"),
+    ("audit_status", "audit_raw"),
+)
+"""Every published cell of a claim row (column, Claim attribute): none changes without a correction event."""
+
+
+def claim_changes(old: Claim, new: Claim) -> list[str]:
+    """The columns of a published claim whose value changed (whitespace-only edits are no change)."""
+    return [
+        column
+        for column, attribute in PROTECTED_FIELDS
+        if not _same_text(str(getattr(old, attribute)), str(getattr(new, attribute)))
+    ]
+
+
+def _check_claims(site: Site, published: Corpus, base: Published, corrected: set[str]) -> None:
     before: dict[str, Claim] = {claim.claim_id: claim for claim in published.claims}
     for claim in site.corpus.claims:
         old = before.get(claim.claim_id)
         if old is None or claim.claim_id in corrected:
             continue
-        changes = []
-        if not _same_text(old.claim, claim.claim):
-            changes.append(("claim", "its text"))
-        if old.claim_status != claim.claim_status:
-            changes.append(("claim_status", f"claim_status `{old.claim_status}` → `{claim.claim_status}`"))
-        if not changes:
+        changed = claim_changes(old, claim)
+        if not changed:
             continue
-        kind = "`claim-status-change`" if changes[-1][0] == "claim_status" else "`erratum` or `clarification`"
+        shown = [
+            f"{column} `{_short(getattr(old, attribute))}` → `{_short(getattr(claim, attribute))}`"
+            if column != "claim" else "its text"
+            for column, attribute in PROTECTED_FIELDS if column in changed
+        ]  # fmt: skip
+        kind = "`claim-status-change`" if changed == ["claim_status"] else "`erratum` or `clarification`"
         site.problems.add(
-            "claim-change-uncorrected", Location(claim.ledger, claim.row), changes[0][0],
-            f"published claim `{claim.claim_id}` changed ({'; '.join(text for _, text in changes)}) since {base.name} "
+            "claim-change-uncorrected", Location(claim.ledger, claim.row), changed[0],
+            f"published claim `{claim.claim_id}` changed ({'; '.join(shown)}) since {base.name} "
             "without a correction event",
             f"add an event with `claim_id: {claim.claim_id}` (type {kind}) to the correction_record.corrections "
             "of a synthesis record; corrections are additive",
         )  # fmt: skip
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = " ".join(str(value).split()).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,9 +3,12 @@
 Everything lands under `data/` in the built site, plus a generated page
 `data/` that lists the files with sizes and SHA-256 checksums.
 
-* Tables: papers, syntheses, claims, citations and taxonomy. Each table is
-  built once as rows of plain values and written three ways from the same
-  rows, so the CSV, JSON and Parquet files always agree.
+* Tables: papers, syntheses, synthesis corrections, claims, citations,
+  taxonomy, source reports and source flags. Each table is built once as rows
+  of plain values and written three ways from the same rows, so the CSV, JSON
+  and Parquet files always agree. A value that is not recorded (an empty text
+  or list) is null in JSON and Parquet and an empty cell in CSV: rows go
+  through `_unknown_is_null`, so no writer can disagree with the data page.
 * CSV is for people who open it in a spreadsheet, so it neutralises formula
   injection as OWASP recommends: a text cell starting with `=`, `+`, `-`, `@`,
   TAB or CR gets a leading apostrophe. JSON and Parquet keep every cell exactly
@@ -29,13 +32,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from pydantic import BaseModel
 
 from generator import urls
-from generator.model.records import LEDGER_COLUMN_DOCS, LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
-from generator.model.schema import render_schemas
-from generator.pipeline.link import Site
+from generator.model.paper_ids import paper_iri
+from generator.model.records import (
+    LEDGER_COLUMNS,
+    Category,
+    Citation,
+    CorrectionRecord,
+    LedgerRow,
+    Links,
+    Paper,
+    Provenance,
+    QualityTierRecord,
+    Synthesis,
+    VerificationRecord,
+)
+from generator.model.schema import LEDGER_TABLE_SCHEMA, render_schemas, schema_files
+from generator.model.site import Site
 from generator.pipeline.render import Output, Renderer, StaticFile
 from generator.publish.cite import absolute_url, maintainers, site_base
 from generator.publish.metadata import render_head
@@ -81,70 +96,156 @@ class Table:
     rows: tuple[dict[str, Any], ...]
 
 
-_ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_()}
-
-
 def _s(name: str, doc: str) -> Column:
     return Column(name, "string", doc)
 
 
+def _from(model: type[BaseModel], field: str, column: str = "", kind: str = "string", joined: bool = False) -> Column:
+    """A column documented by the model field it comes from, so the release and the schema say the same."""
+    doc = model.model_fields[field].description or ""
+    return Column(column or field, kind, doc + (" Separated by `; `." if joined else ""))
+
+
 PAPER_COLUMNS = (
-    _s("id", "arXiv id without version; the page is papers/<id>/."),
-    _s("title", "Title."),
-    _s("authors", "Authors in order, separated by `; `."),
-    Column("authors_complete", "bool", "False when only some authors are known."),
-    Column("year", "int", "Year of publication, when known."),
-    _s("venue", "Venue."),
-    _s("summary", "One line saying what the paper does."),
-    _s("abstract", "Abstract."),
-    _s("taxonomy", "Category slugs, separated by `; `."),
-    _s("versions", "arXiv versions the corpus refers to, separated by `; `."),
-    _s("doi", "DOI without resolver."),
-    _s("status", "Record status (active or withdrawn)."),
+    _from(Paper, "id"),
+    _from(Paper, "title"),
+    _from(Paper, "authors", joined=True),
+    _from(Paper, "authors_complete", kind="bool"),
+    _from(Paper, "year", kind="int"),
+    _from(Paper, "venue"),
+    _from(Paper, "summary"),
+    _from(Paper, "abstract"),
+    _from(Paper, "taxonomy", joined=True),
+    _from(Paper, "versions", joined=True),
+    _from(Links, "doi"),
+    _from(Paper, "status"),
     Column("retracted", "bool", "True when the retraction snapshot lists the paper."),
-    _s("added", "Date the record entered the corpus."),
+    _from(Paper, "added"),
     _s("url", "Page URL in the knowledge base."),
 )
 SYNTHESIS_COLUMNS = (
-    _s("id", "Synthesis id (`SRCH:` and eight hex digits)."),
-    _s("title", "Title."),
-    _s("research_question", "Research question."),
-    _s("taxonomy", "Category slugs, separated by `; `."),
-    _s("papers", "Corpus papers it concerns, separated by `; `."),
-    _s("verification_level", "Verification level, L0 to L7."),
-    _s("quality_tier", "Quality tier."),
-    _s("correction_status", "CURRENT, CORRECTED or SUPERSEDED."),
-    Column("correction_count", "int", "Number of published correction events."),
-    _s("publisher", "Publisher named in the provenance record."),
-    _s("added", "Date the record entered the corpus."),
+    _from(Synthesis, "id"),
+    _from(Synthesis, "title"),
+    _s("abstract", "Abstract, verbatim; see source_flags for text cut off or doubtful in the source."),
+    _from(Synthesis, "research_question"),
+    _from(Synthesis, "taxonomy", joined=True),
+    _from(Synthesis, "papers", joined=True),
+    _from(VerificationRecord, "paper_level", "verification_level"),
+    _s("verification_label", "The label the report gives its verification level."),
+    Column("source_grounded_claims", "int", "Source-grounded claims, as the report counts them."),
+    _s("claim_record_source", "Claim record source, as the report states it."),
+    _from(QualityTierRecord, "tier", "quality_tier"),
+    _s("quality_tier_basis", "The basis the report gives for its tier."),
+    _s("evidence_strength", "Quality dimension, as the report rates it."),
+    _s("citation_grounding", "Quality dimension, as the report rates it."),
+    _s("uncertainty_disclosure", "Quality dimension, as the report rates it."),
+    _s("reproducibility_status", "Quality dimension, as the report rates it."),
+    _from(CorrectionRecord, "status", "correction_status"),
+    Column("correction_count", "int", "Number of correction events; each is a row of synthesis_corrections."),
+    _s("manifest_contract", "Manifest contract named by the report."),
+    _s("correction_contract", "Correction contract named by the report."),
+    _from(Provenance, "publisher"),
+    _s("public_provenance_level", "Public provenance level (not a verification level), e.g. L3."),
+    _s("public_provenance_label", "The label the report gives its provenance level."),
+    _s("report_artifact", "Report artifact, as the report states it."),
+    _s("external_record", "External record, as the report states it."),
+    _s("claim_lineage", "Claim lineage, as the report states it."),
+    _s("review_method", "Review method, as the report states it."),
+    _s("quality_guide", "The title of the publisher's quality guide; the report gives no link."),
+    _s("provenance_contract", "Provenance contract named by the report."),
+    _s("provenance_note", "The report's provenance note."),
+    _s("aliases", "Former ids of the record, separated by `; `."),
+    _from(Synthesis, "added"),
     _s("url", "Page URL in the knowledge base."),
+)
+CORRECTION_COLUMNS = (
+    _s("synthesis_id", "The synthesis the event corrects."),
+    _s("event_id", "Stable event id."),
+    _s("date", "Date of the event."),
+    _s("type", "Kind of correction (CorrectionType)."),
+    _s("description", "What was corrected."),
+    _s("claim_id", "The claim the event changes, if any."),
+)
+SOURCE_REPORT_COLUMNS = (
+    _s("paper_id", "The paper the outside source reports on."),
+    _s("source", "Who reports it, e.g. Pith."),
+    _s("kind", "`label`, `statement`, `citing_paper` (listed with a title) or `representative_summary`."),
+    Column("position", "int", "Place in the source's own list of this kind, from 1: the source's order."),
+    _s("title", "Title of a citing paper, as the source gives it."),
+    _s("text", "The label, statement or one-line summary, verbatim."),
+    _s("denominator", "For a statement: the denominator the source gives; null when it gives none."),
+)
+SOURCE_FLAG_COLUMNS = (
+    _s("record_id", "The paper or synthesis whose text is flagged."),
+    _s("field", "The flagged field, e.g. title or abstract."),
+    _s("truncated", "Why the text is taken to be cut off in the source."),
+    _s("suspect", "Why the text is doubtful as the source gives it."),
 )
 CLAIM_COLUMNS = (
     _s("claim_id", "Permanent claim id; the page is claims/<claim_id>/."),
-    *(_s(name, LEDGER_COLUMN_DOCS[name]) for name in LEDGER_COLUMNS),
-    _s("category", OPTIONAL_LEDGER_COLUMNS["category"]),
+    *(_from(LedgerRow, name) for name in LEDGER_COLUMNS),
+    _from(LedgerRow, "category"),
     _s("ledger", "Ledger file the row is in."),
     Column("row", "int", "Line of the row in its ledger (header is line 1)."),
     Column("retracted", "bool", "True when the claim's paper is retracted or withdrawn."),
 )
 CITATION_COLUMNS = (
-    _s("citing", "arXiv id of the citing paper."),
-    _s("target", "The cited work: an arXiv id or `ext:slug`."),
-    _s("role", "Why it is cited (CitationRole); empty when no source says."),
-    _s("polarity", "Whether it agrees (CitationPolarity); empty when no source says."),
-    _s("context", "The citing sentence, quoted."),
+    _s("citing", "Id of the citing paper (arXiv, `doi:`, `openreview:` or `acl:`)."),
+    _from(Citation, "target"),
+    _from(Citation, "role"),
+    _from(Citation, "polarity"),
+    _from(Citation, "context"),
 )
 TAXONOMY_COLUMNS = (
-    _s("slug", "Category slug."),
-    _s("title", "Title."),
-    _s("description", "Description."),
-    _s("parent", "Parent slug; empty for a root."),
+    _from(Category, "slug"),
+    _from(Category, "title"),
+    _from(Category, "description"),
+    _s("parent", "Parent slugs, separated by `; `; null for a root."),
     _s("url", "Page URL in the knowledge base."),
 )
 
 
 def _join(values: Iterable[str]) -> str:
     return "; ".join(values)
+
+
+def _unknown_is_null(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """An empty text or list is a value nobody recorded: null in JSON and Parquet, as the data page says."""
+    return tuple({key: (None if value == "" else value) for key, value in row.items()} for row in rows)
+
+
+def _source_report_rows(site: Site) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for pid in sorted(site.papers):
+        for report in site.papers[pid].record.reported:
+            lists: list[tuple[str, list[tuple[str, str]]]] = [
+                ("label", [("", label) for label in report.labels]),
+                ("statement", [("", statement) for statement in report.statements]),
+                ("citing_paper", [(item.title, item.summary) for item in report.citing_papers]),
+                ("representative_summary", [("", summary) for summary in report.representative_summaries]),
+            ]
+            for kind, items in lists:
+                rows.extend(
+                    {
+                        "paper_id": pid, "source": report.source, "kind": kind, "position": position,
+                        "title": title, "text": text,
+                        "denominator": report.denominator if kind == "statement" else "",
+                    }
+                    for position, (title, text) in enumerate(items, 1)
+                )  # fmt: skip
+    return rows
+
+
+def _source_flag_rows(site: Site) -> list[dict[str, Any]]:
+    flagged: list[tuple[str, Paper | Synthesis]] = [
+        *((pid, loaded.record) for pid, loaded in site.papers.items()),
+        *((sid, loaded.record) for sid, loaded in site.corpus.syntheses.items()),
+    ]
+    return [
+        {"record_id": rid, "field": field, "truncated": flag.truncated, "suspect": flag.suspect}
+        for rid, record in sorted(flagged, key=lambda item: item[0])
+        for field, flag in sorted(record.source_flags.items())
+    ]
 
 
 def build_tables(site: Site) -> list[Table]:
@@ -161,13 +262,33 @@ def build_tables(site: Site) -> list[Table]:
     ]  # fmt: skip
     syntheses = [
         {
-            "id": sid, "title": s.title, "research_question": s.research_question, "taxonomy": _join(s.taxonomy),
-            "papers": _join(s.papers), "verification_level": s.verification_level.paper_level,
-            "quality_tier": s.quality_tier.tier, "correction_status": s.correction_record.status,
-            "correction_count": s.correction_record.correction_count, "publisher": s.provenance.publisher,
+            "id": sid, "title": s.title, "abstract": s.abstract, "research_question": s.research_question,
+            "taxonomy": _join(s.taxonomy), "papers": _join(s.papers),
+            "verification_level": s.verification_level.paper_level, "verification_label": s.verification_level.label,
+            "source_grounded_claims": s.verification_level.source_grounded_claims,
+            "claim_record_source": s.verification_level.claim_record_source,
+            "quality_tier": s.quality_tier.tier, "quality_tier_basis": s.quality_tier.basis,
+            **s.quality_dimensions.model_dump(),
+            "correction_status": s.correction_record.status, "correction_count": s.correction_record.correction_count,
+            "manifest_contract": s.correction_record.manifest_contract,
+            "correction_contract": s.correction_record.correction_contract,
+            "publisher": s.provenance.publisher, "public_provenance_level": s.provenance.public_provenance.level,
+            "public_provenance_label": s.provenance.public_provenance.label,
+            "report_artifact": s.provenance.report_artifact, "external_record": s.provenance.external_record,
+            "claim_lineage": s.provenance.claim_lineage, "review_method": s.provenance.review_method,
+            "quality_guide": s.provenance.quality_guide, "provenance_contract": s.provenance.provenance_contract,
+            "provenance_note": s.provenance.note, "aliases": _join(s.aliases),
             "added": s.added or "", "url": absolute_url(settings, urls.synthesis_url(sid)),
         }
         for sid, s in ((sid, site.corpus.syntheses[sid].record) for sid in sorted(site.corpus.syntheses))
+    ]  # fmt: skip
+    corrections = [
+        {
+            "synthesis_id": sid, "event_id": e.id, "date": e.date, "type": e.type, "description": e.description,
+            "claim_id": e.claim_id,
+        }
+        for sid in sorted(site.corpus.syntheses)
+        for e in site.corpus.syntheses[sid].record.correction_record.corrections
     ]  # fmt: skip
     claims = [
         {
@@ -186,22 +307,48 @@ def build_tables(site: Site) -> list[Table]:
     ]
     taxonomy = [
         {
-            "slug": slug, "title": c.title, "description": c.description, "parent": c.parent or "",
+            "slug": slug, "title": c.title, "description": c.description, "parent": _join(c.parent_slugs),
             "url": absolute_url(settings, urls.category_url(slug)),
         }
         for slug, c in sorted(site.corpus.categories.items())
     ]  # fmt: skip
     return [
-        Table("papers", "One row per paper record.", PAPER_COLUMNS, tuple(papers)),
-        Table("syntheses", "One row per synthesis record.", SYNTHESIS_COLUMNS, tuple(syntheses)),
+        Table("papers", "One row per paper record.", PAPER_COLUMNS, _unknown_is_null(papers)),
+        Table(
+            "syntheses", "One row per synthesis record, every field.", SYNTHESIS_COLUMNS, _unknown_is_null(syntheses)
+        ),
+        Table(
+            "synthesis_corrections",
+            "One row per correction event of a synthesis.",
+            CORRECTION_COLUMNS,
+            _unknown_is_null(corrections),
+        ),
         Table(
             "claims",
             "One row per ledger claim: the nine ledger columns and where the row is.",
             CLAIM_COLUMNS,
-            tuple(claims),
+            _unknown_is_null(claims),
         ),
-        Table("citations", "One row per citation between corpus works.", CITATION_COLUMNS, tuple(citations)),
-        Table("taxonomy", "One row per category of the taxonomy.", TAXONOMY_COLUMNS, tuple(taxonomy)),
+        Table("citations", "One row per citation between corpus works.", CITATION_COLUMNS, _unknown_is_null(citations)),
+        Table(
+            "taxonomy",
+            "One row per category of the taxonomy; categories and descriptions are editorial.",
+            TAXONOMY_COLUMNS,
+            _unknown_is_null(taxonomy),
+        ),
+        Table(
+            "source_reports",
+            "What outside sources report about a paper (labels, statements, the papers they list), one row per "
+            "item, in each source's order; kept apart from this knowledge base's own counts.",
+            SOURCE_REPORT_COLUMNS,
+            _unknown_is_null(_source_report_rows(site)),
+        ),
+        Table(
+            "source_flags",
+            "One row per record field whose text is cut off or doubtful in its source.",
+            SOURCE_FLAG_COLUMNS,
+            _unknown_is_null(_source_flag_rows(site)),
+        ),
     ]
 
 
@@ -238,9 +385,13 @@ def table_json(table: Table) -> bytes:
 
 
 def table_parquet(table: Table) -> bytes:
-    schema = pa.schema([pa.field(column.name, _ARROW_TYPES[column.type], nullable=True) for column in table.columns])
+    import pyarrow as pa  # imported by the data release only, never by `kb validate`
+    import pyarrow.parquet as pq
+
+    arrow_types = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_()}
+    schema = pa.schema([pa.field(column.name, arrow_types[column.type], nullable=True) for column in table.columns])
     arrays = [
-        pa.array([row[column.name] for row in table.rows], type=_ARROW_TYPES[column.type]) for column in table.columns
+        pa.array([row[column.name] for row in table.rows], type=arrow_types[column.type]) for column in table.columns
     ]
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_arrays(arrays, schema=schema), sink, compression="snappy", write_statistics=False)
@@ -283,7 +434,7 @@ def work_iri(site: Site, work_id: str) -> str:
         if loaded is not None and loaded.record.links.doi:
             return f"https://doi.org/{loaded.record.links.doi}"
         return absolute_url(site.settings, urls.external_url(work_id))
-    return f"https://arxiv.org/abs/{work_id}"
+    return paper_iri(work_id)
 
 
 def citations_turtle(site: Site, citations: Table) -> bytes:
@@ -368,7 +519,7 @@ def dataset_jsonld(site: Site, files: list[DataFile]) -> bytes:
         "@type": "Dataset",
         "name": name,
         "description": (
-            f"Papers, syntheses, claim ledgers, citations and taxonomy of {settings.site_name}, "
+            f"Papers, syntheses, claim ledgers, citations, taxonomy and outside sources' reports of {settings.site_name}, "
             "as CSV, JSON and Parquet, with the citations in CiTO and the record JSON Schemas."
         ),
         "creator": {"@type": "Organization", "name": maintainers(settings)},
@@ -416,6 +567,10 @@ def release_files(site: Site, tables: list[Table] | None = None) -> list[DataFil
         files.append(
             DataFile(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record.")
         )
+    table_schema = schema_files()[LEDGER_TABLE_SCHEMA].encode("utf-8")
+    files.append(
+        DataFile(f"schema/{LEDGER_TABLE_SCHEMA}", table_schema, "Frictionless Table Schema of the claim ledgers.")
+    )
     files.append(
         DataFile("dataset.jsonld", dataset_jsonld(site, files), "schema.org Dataset description of this release.")
     )

@@ -4,6 +4,11 @@
 * Each correction event of a synthesis (`correction_record.corrections`) is an
   entry dated by the event, linking to its anchor in the correction history.
 
+The length cap (`MAX_ENTRIES`) applies to new records only: every correction
+event is always in the feed, so a backdated retraction is still announced.
+Dates later than the build date are refused (`check_dates`), so no entry can
+pin the top of the feed.
+
 The XML is built with xml.etree, so every text and attribute is escaped by the
 serialiser; characters XML 1.0 cannot carry at all are dropped. Links are
 absolute from `site_url`; without one they are relative to the feed. Entry ids
@@ -19,13 +24,16 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from generator import urls
-from generator.pipeline.link import Site
+from generator.model.records import marked_text
+from generator.model.site import Site
 from generator.pipeline.render import Output, Renderer, StaticFile
+from generator.problems import Location
 from generator.publish.cite import absolute_url, maintainers, site_base
 
 FEED_PATH = "feed.xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 200
+"""The newest new-record entries kept; correction entries are never cut."""
 EPOCH = "1970-01-01"
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -54,25 +62,66 @@ def collect_entries(site: Site) -> list[FeedEntry]:
             url = urls.paper_url(pid)
             summary = paper.summary or f"Record of arXiv:{pid} added to the knowledge base."
             entries.append(
-                FeedEntry(paper.added, "paper", url, f"New paper: {paper.title}", summary, url, ("new-record", "paper"))
+                FeedEntry(
+                    paper.added,
+                    "paper",
+                    url,
+                    f"New paper: {marked_text(paper, 'title')}",
+                    summary,
+                    url,
+                    ("new-record", "paper"),
+                )
             )
     for sid, loaded_synthesis in site.corpus.syntheses.items():
         synthesis = loaded_synthesis.record
         url = urls.synthesis_url(sid)
         if synthesis.added:
             entries.append(FeedEntry(
-                synthesis.added, "synthesis", url, f"New synthesis: {synthesis.title}", synthesis.research_question, url,
+                synthesis.added, "synthesis", url, f"New synthesis: {marked_text(synthesis, 'title')}", synthesis.research_question, url,
                 ("new-record", "synthesis"),
             ))  # fmt: skip
         for event in synthesis.correction_record.corrections:
             anchor = f"{url}#correction-{event.id}"
             summary = event.description + (f" (claim {event.claim_id})" if event.claim_id else "")
             entries.append(FeedEntry(
-                event.date, "correction", anchor, f"Correction ({event.type}) to {synthesis.title}", summary, anchor,
+                event.date, "correction", anchor, f"Correction ({event.type}) to {marked_text(synthesis, 'title')}", summary, anchor,
                 ("correction", event.type),
             ))  # fmt: skip
-    entries.sort(key=lambda e: (e.date, e.kind, e.key), reverse=True)
-    return entries[:MAX_ENTRIES]
+
+    def newest_first(entry: FeedEntry) -> tuple[str, str, str]:
+        return entry.date, entry.kind, entry.key
+
+    # The cap keeps the newest new records only: every correction is announced, however old its date.
+    new_records = sorted((e for e in entries if e.kind != "correction"), key=newest_first, reverse=True)[:MAX_ENTRIES]
+    corrections = [e for e in entries if e.kind == "correction"]
+    return sorted([*new_records, *corrections], key=newest_first, reverse=True)
+
+
+def check_dates(site: Site, build_date: str) -> None:
+    """Record `added` dates and correction event dates may not lie after the build date.
+
+    A date in the future would pin its entry to the top of the feed and misdate the history.
+    """
+    if not build_date:
+        return
+    dated: list[tuple[str, Location, str]] = []
+    for loaded in site.papers.values():
+        if loaded.record.added:
+            dated.append((loaded.record.added, loaded.location("added"), "added"))
+    for loaded_synthesis in site.corpus.syntheses.values():
+        if loaded_synthesis.record.added:
+            dated.append((loaded_synthesis.record.added, loaded_synthesis.location("added"), "added"))
+        for index, event in enumerate(loaded_synthesis.record.correction_record.corrections):
+            where = ("correction_record", "corrections", index, "date")
+            dated.append(
+                (event.date, loaded_synthesis.location(*where), f"correction_record.corrections[{index}].date")
+            )
+    for date, location, field_name in dated:
+        if date > build_date:
+            site.problems.add(
+                "date-in-future", location, field_name, f"{date} is later than the build date {build_date}",
+                "use the date the change was made",
+            )  # fmt: skip
 
 
 def _timestamp(date: str) -> str:

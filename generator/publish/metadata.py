@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from generator import urls
-from generator.model.records import Claim, ClaimStatus, Paper, Synthesis, arxiv_base
-from generator.pipeline.link import Site
+from generator.model.paper_ids import external_link, paper_iri, paper_label, paper_scheme, scheme_doi, scheme_value
+from generator.model.records import Claim, ClaimStatus, Paper, Synthesis, arxiv_base, marked_text
+from generator.model.site import Site
 from generator.pipeline.render import Output, RenderedPage, Renderer
 from generator.publish.cite import absolute_url, maintainers, site_base
 
@@ -79,13 +80,14 @@ def defined_terms(site: Site, slugs: list[str]) -> list[dict[str, Any]]:
 
 def article_reference(paper: Paper | None, paper_id: str) -> dict[str, Any]:
     """A pointer to the ScholarlyArticle a claim appears in (by its versionless arXiv IRI)."""
-    node: dict[str, Any] = {"@type": "ScholarlyArticle", "@id": arxiv_abs(arxiv_base(paper_id))}
+    node: dict[str, Any] = {"@type": "ScholarlyArticle", "@id": paper_iri(arxiv_base(paper_id))}
     if paper is not None:
         node["name"] = paper.title
     return node
 
 
-def claim_review(site: Site, claim: Claim, appearance: dict[str, Any]) -> dict[str, Any]:
+def claim_review(site: Site, claim: Claim, appearance: dict[str, Any], quote: bool = True) -> dict[str, Any]:
+    """A claim's ClaimReview; `quote=False` leaves out the evidence quote (reviewBody), which the claim's own page carries."""
     url = absolute_url(site.settings, urls.claim_url(claim.claim_id))
     review: dict[str, Any] = {
         "@type": "ClaimReview",
@@ -99,25 +101,21 @@ def claim_review(site: Site, claim: Claim, appearance: dict[str, Any]) -> dict[s
             "alternateName": claim.claim_status,
             "ratingExplanation": ClaimStatus.describe(claim.claim_status),
         },
-        "itemReviewed": {
-            "@type": "Claim",
-            "@id": f"{url}#claim",
-            "text": claim.claim,
-            "appearance": appearance,
-            "firstAppearance": appearance,
-        },
+        "itemReviewed": {"@type": "Claim", "@id": f"{url}#claim", "appearance": appearance},  # its text: claimReviewed
     }
-    if claim.source_quote:
+    if quote and claim.source_quote:
         where = f" ({claim.page_or_section})" if claim.page_or_section else ""
-        review["reviewBody"] = f"Evidence quoted from arXiv:{claim.paper_id}{where}: {claim.source_quote}"
+        review["reviewBody"] = f"Evidence quoted from {paper_label(claim.paper_id)}{where}: {claim.source_quote}"
     if claim.paper_base in site.retracted_papers:
         review["reviewAspect"] = "The paper this claim appears in is retracted or withdrawn."
     return review
 
 
 def paper_jsonld(site: Site, paper: Paper, page_url: str) -> dict[str, Any]:
-    article_id = arxiv_abs(paper.id)
-    identifiers: list[dict[str, Any]] = [{"@type": "PropertyValue", "propertyID": "arXiv", "value": paper.id}]
+    article_id = paper_iri(paper.id)
+    identifiers: list[dict[str, Any]] = [
+        {"@type": "PropertyValue", "propertyID": external_link(paper.id)[0], "value": scheme_value(paper.id)}
+    ]
     article: dict[str, Any] = {
         "@type": "ScholarlyArticle",
         "@id": article_id,
@@ -127,9 +125,14 @@ def paper_jsonld(site: Site, paper: Paper, page_url: str) -> dict[str, Any]:
         "identifier": identifiers,
         "author": [{"@type": "Person", "name": name} for name in paper.authors],
         "about": defined_terms(site, list(paper.taxonomy)),
-        "encoding": {"@type": "MediaObject", "contentUrl": arxiv_pdf(paper.id), "encodingFormat": "application/pdf"},
     }
-    if paper.links.doi:
+    if paper_scheme(paper.id) == "arxiv":
+        article["encoding"] = {
+            "@type": "MediaObject",
+            "contentUrl": arxiv_pdf(paper.id),
+            "encodingFormat": "application/pdf",
+        }
+    if paper.links.doi and not scheme_doi(paper.id):  # a DOI paper names its DOI once, as its id
         identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": paper.links.doi})
         article["sameAs"] = f"https://doi.org/{paper.links.doi}"
     if paper.year:
@@ -153,7 +156,8 @@ def paper_jsonld(site: Site, paper: Paper, page_url: str) -> dict[str, Any]:
     }
     if paper.added:
         webpage["dateCreated"] = paper.added
-    reviews = [claim_review(site, claim, reference) for claim in site.claims_by_paper.get(paper.id, [])]
+    # Without their quotes: a paper's 30 long quotes, already in its claim table, doubled the page.
+    reviews = [claim_review(site, claim, reference, quote=False) for claim in site.claims_by_paper.get(paper.id, [])]
     return {"@context": SCHEMA_ORG, "@graph": [article, webpage, *reviews]}
 
 
@@ -203,7 +207,11 @@ def claim_jsonld(site: Site, claim: Claim) -> dict[str, Any]:
     loaded = site.papers.get(claim.paper_base)
     paper = loaded.record if loaded else None
     appearance = article_reference(paper, claim.paper_base)
-    appearance["identifier"] = {"@type": "PropertyValue", "propertyID": "arXiv", "value": claim.paper_id}
+    appearance["identifier"] = {
+        "@type": "PropertyValue",
+        "propertyID": external_link(claim.paper_id)[0],
+        "value": scheme_value(claim.paper_id),
+    }
     return {"@context": SCHEMA_ORG, **claim_review(site, claim, appearance), "isPartOf": website(site)}
 
 
@@ -219,19 +227,22 @@ def _valid_claim_id(claim_id: str) -> bool:
 
 
 def paper_meta(site: Site, paper: Paper, living: str) -> list[tuple[str, str]]:
-    meta: list[tuple[str, str]] = [("citation_title", paper.title)]
+    meta: list[tuple[str, str]] = [("citation_title", marked_text(paper, "title"))]
     meta += [("citation_author", name) for name in paper.authors]
     if paper.year:
         meta += [("citation_publication_date", str(paper.year)), ("citation_date", str(paper.year))]
-    meta += [
-        ("citation_arxiv_id", paper.id),
-        ("citation_technical_report_institution", "arXiv"),
-        ("citation_technical_report_number", f"arXiv:{paper.id}"),
-        ("citation_abstract_html_url", arxiv_abs(paper.id)),
-        ("citation_pdf_url", arxiv_pdf(paper.id)),
-    ]
-    if paper.links.doi:
-        meta.append(("citation_doi", paper.links.doi))
+    if paper_scheme(paper.id) == "arxiv":
+        meta += [
+            ("citation_arxiv_id", paper.id),
+            ("citation_technical_report_institution", "arXiv"),
+            ("citation_technical_report_number", f"arXiv:{paper.id}"),
+            ("citation_abstract_html_url", arxiv_abs(paper.id)),
+            ("citation_pdf_url", arxiv_pdf(paper.id)),
+        ]
+    else:
+        meta.append(("citation_abstract_html_url", paper_iri(paper.id)))
+    if paper.links.doi or scheme_doi(paper.id):
+        meta.append(("citation_doi", paper.links.doi or scheme_doi(paper.id)))
     if living:
         meta.append(("citation_public_url", living))
     meta += [
@@ -242,7 +253,7 @@ def paper_meta(site: Site, paper: Paper, living: str) -> list[tuple[str, str]]:
 
 def synthesis_meta(site: Site, synthesis: Synthesis, living: str) -> list[tuple[str, str]]:
     publisher = synthesis.provenance.publisher
-    meta: list[tuple[str, str]] = [("citation_title", synthesis.title), ("citation_author", publisher)]
+    meta: list[tuple[str, str]] = [("citation_title", marked_text(synthesis, "title")), ("citation_author", publisher)]
     if synthesis.added:
         meta += [
             ("citation_publication_date", scholar_date(synthesis.added)),
@@ -291,7 +302,8 @@ def head_context(
         jsonld = claim_jsonld(site, claims[page.url])
     # Relative on purpose: Material fetches a sitemap beside every rel=alternate link, and an
     # absolute URL would send a local build or a mirror to the published host.
-    feed_url = renderer.links(page.url).to(FEED_PATH)
+    # Not on the explorer: that fetch (the whole sitemap, 1.4 MB at 10,000 papers) would be most of its first load.
+    feed_url = "" if page.kind == "explorer" else renderer.links(page.url).to(FEED_PATH)
     return {
         "meta": [(name, value) for name, value in meta if value],
         "opengraph": [(prop, value) for prop, value in opengraph if value],

@@ -17,20 +17,23 @@ of type `retraction` names its `claim_id`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
+import jinja2
 
 from generator import urls
+from generator.model.paper_ids import paper_id_from_path
 from generator.model.records import CLAIM_ID_RE, CorrectionEvent
-from generator.pipeline.link import Site
-from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile, json_for_script
+from generator.model.site import Site
+from generator.pipeline import listings
+from generator.pipeline.contexts import template_vars
+from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile
 from generator.problems import Location, Problems, Severity
+from generator.sources.git import Published
+from generator.urls import LOCK_NAME, parse_lock, read_lock  # the lock is read below the pipeline too
 
-LOCK_NAME = "urls.lock"
 LOCK_HEADER = (
     "# urls.lock: every URL this site has published; written by `kb check-urls --update`. Commit it.\n"
     "# Each URL must keep working: a renamed record lists its old id under `aliases:`, a removed paper\n"
@@ -93,13 +96,27 @@ def provisional_rows(site: Site) -> set[tuple[str, int | None]]:
     return {(p.location.path, p.location.line) for p in site.problems.sorted() if p.code == "claim-id-missing"}
 
 
-def url_state(site: Site, output: Output) -> UrlState:
-    pages = frozenset(page.url for page in output.pages)
-    static = frozenset(
-        f.path.removesuffix("index.html")
-        for f in output.files
-        if f.path == "index.html" or f.path.endswith("/index.html")
-    )
+INDEX_URLS = tuple(urls.INDEX_URLS.values())
+"""The listing pages a build renders besides one page per record, category and claim."""
+
+
+def url_state(site: Site) -> UrlState:
+    """The URLs a full build serves, planned from the model alone, so `kb validate` renders nothing.
+
+    tests/test_architecture.py checks the plan against what a real build renders.
+    """
+    pages = {
+        *(urls.paper_url(pid) for pid in site.papers),
+        *(urls.synthesis_url(sid) for sid in site.corpus.syntheses),
+        *(urls.external_url(eid) for eid in site.corpus.externals),
+        *(urls.category_url(slug) for slug in site.corpus.categories),
+        *(urls.claim_url(claim.claim_id) for claims in site.claims_by_paper.values() for claim in claims),
+        *INDEX_URLS,
+        *listings.listing_urls(site),  # page 2 onwards of long category and claim listings
+    }
+    tombstones = frozenset(urls.claim_url(cid) for cid in _retractions(site) if urls.claim_url(cid) not in pages)
+    pages |= tombstones
+    static = frozenset(alias.old_url for alias in aliases(site) if alias.old_url not in pages)
     provisional_at = provisional_rows(site)
     anchors: set[str] = set()
     provisional: set[str] = set()
@@ -114,40 +131,20 @@ def url_state(site: Site, output: Output) -> UrlState:
             if (claim.ledger, claim.row) in provisional_at:
                 provisional |= {f"{paper_url}#{claim.claim_id}", urls.claim_url(claim.claim_id)}
     redirects = {a.old_url: a.url for a in aliases(site) if a.old_url not in pages and a.url in pages}
-    tombstones = frozenset(page.url for page in output.pages if page.kind == CLAIM_TOMBSTONE_KIND)
-    return UrlState(pages, static, redirects, frozenset(anchors), tombstones, frozenset(provisional))
+    return UrlState(frozenset(pages), static, redirects, frozenset(anchors), tombstones, frozenset(provisional))
 
 
 # --- redirects and tombstones ---------------------------------------------------------------------
 
 
-def redirect_html(links: PageLinks, target_url: str, old_id: str, new_id: str, title: str, site_url: str) -> bytes:
-    """A self-contained page that forwards to `target_url`, keeping any `#claim` anchor."""
+def redirect_html(
+    env: jinja2.Environment, links: PageLinks, target_url: str, old_id: str, new_id: str, title: str, site_url: str
+) -> bytes:
+    """A self-contained page (template `kb/redirect.html`) that forwards to `target_url`, keeping any `#claim` anchor."""
     relative = links.to(target_url)
     canonical = (site_url.rstrip("/") + "/" + target_url) if site_url else relative
-    page = Markup(
-        "<!doctype html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="kb-redirect" content="{new_id}">\n'
-        '<meta name="robots" content="noindex">\n'
-        "<title>Moved: {title}</title>\n"
-        '<link rel="canonical" href="{canonical}">\n'
-        '<meta http-equiv="refresh" content="0; url={relative}">\n'
-        "<script>location.replace({relative_js} + location.hash);</script>\n"
-        "</head>\n<body>\n"
-        "<p>The record <code>{old_id}</code> is now <code>{new_id}</code>: "
-        '<a href="{relative}">{title}</a>.</p>\n'
-        "<p>This address is kept so that links and citations to it keep working.</p>\n"
-        "</body>\n</html>\n"
-    ).format(
-        new_id=new_id,
-        old_id=old_id,
-        title=title,
-        canonical=canonical,
-        relative=relative,
-        relative_js=json_for_script(relative),
-    )
-    return str(page).encode("utf-8")
+    context = {"old_id": old_id, "new_id": new_id, "record_title": title, "target": relative, "canonical": canonical}
+    return env.get_template("kb/redirect.html").render(**template_vars("redirect.html", context)).encode("utf-8")
 
 
 def _retractions(site: Site) -> dict[str, tuple[str, CorrectionEvent]]:
@@ -164,24 +161,16 @@ def _retractions(site: Site) -> dict[str, tuple[str, CorrectionEvent]]:
 def claim_tombstone(renderer: Renderer, claim_id: str, sid: str, event: CorrectionEvent) -> RenderedPage:
     url = urls.claim_url(claim_id)
     links = renderer.links(url)
-    synthesis_link = f"{links.record(sid)}#correction-{event.id}"
-    html = Markup(
-        '<article class="kb-page kb-claim kb-tombstone" data-kb-kind="{kind}" data-kb-id="{claim_id}">\n'
-        "<h1>Claim <code>{claim_id}</code> (withdrawn)</h1>\n"
-        '<div class="admonition danger kb-banner" role="note"><p class="admonition-title">Withdrawn claim</p>\n'
-        "<p>This claim was removed from the ledgers on {date}: {description}</p></div>\n"
-        '<p>The removal is recorded as correction event <a href="{synthesis_link}"><code>{event_id}</code></a> '
-        "of {synthesis_title}. This page stays so that links and citations to the claim keep working.</p>\n"
-        "</article>\n"
-    ).format(
-        kind=CLAIM_TOMBSTONE_KIND,
-        claim_id=claim_id,
-        date=event.date,
-        description=event.description,
-        synthesis_link=synthesis_link,
-        event_id=event.id,
-        synthesis_title=renderer.site.title_of(sid),
-    )
+    context = {
+        "claim_id": claim_id,
+        "kind": CLAIM_TOMBSTONE_KIND,
+        "date": event.date,
+        "description": event.description,
+        "event_id": event.id,
+        "synthesis_url": f"{links.record(sid)}#correction-{event.id}",
+        "synthesis_title": renderer.site.title_of(sid),
+    }
+    html = renderer.env.get_template("kb/tombstone.html").render(**template_vars("tombstone.html", context))
     page = RenderedPage(
         url=url,
         kind=CLAIM_TOMBSTONE_KIND,
@@ -206,7 +195,9 @@ def build_redirects_and_tombstones(renderer: Renderer, output: Output) -> None:
             continue
         links = renderer.links(alias.old_url)
         title = site.title_of(alias.record_id)
-        html = redirect_html(links, alias.url, alias.old_id, alias.record_id, title, site.settings.site_url)
+        html = redirect_html(
+            renderer.env, links, alias.url, alias.old_id, alias.record_id, title, site.settings.site_url
+        )
         output.files.append(StaticFile(path, html))
         served.add(path)
     for claim_id, (sid, event) in sorted(_retractions(site).items()):
@@ -215,19 +206,6 @@ def build_redirects_and_tombstones(renderer: Renderer, output: Output) -> None:
 
 
 # --- urls.lock ---------------------------------------------------------------------------------
-
-
-def read_lock(root: Path) -> list[tuple[int, str]] | None:
-    """(line number, URL) for every URL in urls.lock; None when there is no lock yet."""
-    path = root / LOCK_NAME
-    if not path.exists():
-        return None
-    entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        text = line.strip()
-        if text and not text.startswith("#"):
-            entries.append((number, text))
-    return entries
 
 
 def write_lock(root: Path, entries: Iterable[str]) -> None:
@@ -246,7 +224,7 @@ def lost_hint(url: str) -> str:
             "renamed, list the old id under `aliases:` of the new record"
         )
     if parts[0] == "papers" and len(parts) >= 2:
-        old = "/".join(parts[1:])
+        old = paper_id_from_path("/".join(parts[1:]))
         return (
             f'if the record was renamed, add `aliases: ["{old}"]` to the new record; if it was removed, '
             "restore it with `status: withdrawn` and a `tombstone:` (reason, date, see_instead)"
@@ -271,7 +249,7 @@ def compare(state: UrlState, lock: list[tuple[int, str]] | None) -> tuple[list[t
     return lost, new
 
 
-def _report(problems: Problems, lost: list[tuple[int, str]], new: list[str], lock_exists: bool) -> None:
+def report_url_problems(problems: Problems, lost: list[tuple[int, str]], new: list[str], lock_exists: bool) -> None:
     existing = set(problems.sorted())
     added = Problems()
     for line, url in lost:
@@ -297,57 +275,79 @@ def _report(problems: Problems, lost: list[tuple[int, str]], new: list[str], loc
     problems.extend(p for p in added.sorted() if p not in existing)
 
 
-def check_published_urls(renderer: Renderer, output: Output) -> None:
-    """Run in every build: lost locked URLs are errors, unlocked new ones warnings."""
-    site = renderer.site
+def check_planned_urls(site: Site) -> None:
+    """Run in every build and `kb validate`: lost locked URLs are errors, unlocked new ones warnings."""
     lock = read_lock(site.root)
-    lost, new = compare(url_state(site, output), lock)
-    if site.corpus.rejected:
-        # A record that failed validation has no page this run; its own errors say why,
-        # and the permanence check resumes once it validates again.
-        lost = [
-            (line, url)
-            for line, url in lost
-            if not url.startswith("claims/")
-            and not any(url.startswith(f"papers/{rid}/") for rid in site.corpus.rejected)
-        ]
-    _report(site.problems, lost, new, lock is not None)
-
-
-def check_urls_command(root: Path, update: bool) -> int:
-    """`kb check-urls [--update]`: exit 1 when a locked URL is lost; --update adds new URLs."""
-    from generator.pipeline.build import build_site
-
-    site, output = build_site(root)
-    state = url_state(site, output)
-    lock = read_lock(root)
-    lost, new = compare(state, lock)
-    data_errors = [p for p in site.problems.errors if not p.code.startswith("url-")]
-    if update and new:
-        write_lock(root, [*(url for _, url in lock or []), *new])
-        print(f"kb: added {len(new)} URL(s) to {LOCK_NAME}:")
-        for url in new:
-            print(f"  + {url}")
-    elif update:
-        print(f"kb: {LOCK_NAME} already lists every published URL")
-    elif new:
-        print(
-            f"kb: {len(new)} published URL(s) are not in {LOCK_NAME} yet; run `kb check-urls --update`:",
-            file=sys.stderr,
-        )
-        for url in new:
-            print(f"  {url}", file=sys.stderr)
-    locked = len(lock or [])
-    if lost:
-        report = Problems()
-        _report(report, lost, [], True)
-        print(report.report(), file=sys.stderr)
-        if data_errors:
-            print(
-                f"kb: the data also has {len(data_errors)} error(s), which may hide pages; run `kb validate`",
-                file=sys.stderr,
+    lost, new = compare(url_state(site), lock)
+    # A record that failed validation has no page this run; its own errors say why, the lost URL is
+    # counted under them, and the permanence check resumes once it validates again.
+    causes = unloaded_urls(site)
+    kept = []
+    for line, url in lost:
+        page = url.partition("#")[0]
+        cause = causes.get(page) or (site.corpus.unloaded_taxonomy if page.startswith("taxonomy/") else "")
+        if cause:
+            site.problems.follow_on(
+                cause, "published URL(s) of records that did not load (served again once they load)"
             )
-        print(f"kb: {len(lost)} of {locked} locked URL(s) are lost", file=sys.stderr)
-        return 1
-    print(f"kb: all {locked} locked URL(s) resolve", file=sys.stderr)
-    return 0
+        else:
+            kept.append((line, url))
+    report_url_problems(site.problems, kept, new, lock is not None)
+
+
+def unloaded_urls(site: Site) -> dict[str, str]:
+    """Page URL -> the file whose errors keep that page from being built this run."""
+    causes: dict[str, str] = {}
+    for record_id, path in site.corpus.rejected.items():
+        try:
+            causes[urls.record_url(record_id)] = path
+        except urls.UnsafeIdError:
+            continue
+    for slug, path in site.corpus.rejected_categories.items():
+        causes[urls.category_url(slug)] = path
+    for claim in site.corpus.claims:
+        if claim.paper_base in site.corpus.rejected and claim.paper_base not in site.papers:
+            causes[urls.claim_url(claim.claim_id)] = site.corpus.rejected[claim.paper_base]
+    return causes
+
+
+def check_base_lock(site: Site, base: Published) -> None:
+    """urls.lock only grows: every URL it listed at the published base must still be listed.
+
+    Checked against the base, like corrections: a change that deletes a page together with
+    its lock lines would otherwise pass, since the lock is then only compared with itself.
+    Whether the URL still resolves is checked for every listed URL by `check_planned_urls`.
+    """
+    published = base.files.get(LOCK_NAME) if base.exists else None
+    if published is None:
+        return
+    now = {url for _, url in read_lock(site.root) or []}
+    state = url_state(site)
+    locked_before = parse_lock(published.decode("utf-8-sig", errors="replace"))
+    _check_merges(site, base, {url for _, url in locked_before})
+    for _, url in locked_before:
+        if url in now:
+            continue
+        served = "it still resolves" if state.resolves(url) else "nothing serves it any more"
+        site.problems.add(
+            "url-lock-line-removed", Location(LOCK_NAME), "",
+            f"published URL `{url}` (listed in {LOCK_NAME} at {base.name}) was removed from {LOCK_NAME}; {served}",
+            f"restore the line: {LOCK_NAME} only grows. Then: {lost_hint(url)}",
+        )  # fmt: skip
+
+
+def _check_merges(site: Site, base: Published, locked_before: set[str]) -> None:
+    """An alias renames a record; it may not point one published record's URL at another published record."""
+    for alias in aliases(site):
+        if alias.old_url not in locked_before or alias.url not in locked_before:
+            continue
+        registry = site.corpus.syntheses if alias.record_id.startswith("SRCH:") else site.corpus.papers
+        loaded = registry.get(alias.record_id)
+        where = loaded.location("aliases") if loaded is not None else Location(LOCK_NAME)
+        site.problems.add(
+            "alias-merge-uncorrected", where, "aliases",
+            f"`{alias.old_id}` was a published record of its own at {base.name}; its URL `{alias.old_url}` now "
+            f"redirects to `{alias.record_id}`, which was published separately",
+            f"keep `{alias.old_id}` as `status: withdrawn` with a `tombstone:` whose `see_instead: {alias.record_id}` "
+            "says why (a replaced synthesis stays, with correction_record.status: SUPERSEDED)",
+        )  # fmt: skip

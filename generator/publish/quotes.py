@@ -24,9 +24,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from generator import input_caps
 from generator.model.records import Claim
-from generator.pipeline.link import Site
+from generator.model.site import QuoteCheck, Site
 from generator.problems import Location, Severity
 
 SOURCES_DIR = ("records", "sources")
@@ -44,15 +48,6 @@ _SOFT_HYPHEN_BREAK = re.compile("\u00ad\\s*")
 _LINE_BREAK_HYPHEN = re.compile(r"(?<=\w)-\s+(?=\w)")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
 _LOOSE_DROP = re.compile(r"[\s-]+")
-
-
-@dataclass(frozen=True)
-class QuoteCheck:
-    """The outcome shown next to a quote: state (a CSS modifier), a short label and a tooltip."""
-
-    state: str  # "verified" | "not-found" | "no-source" | "no-quote"
-    label: str
-    detail: str
 
 
 def normalise(text: str) -> str:
@@ -82,23 +77,75 @@ def _parts(quote: str) -> list[str]:
     return [part for part in _ELLIPSIS.split(normalise(quote)) if part.strip()]
 
 
+GRAM = 12
+"""Characters per piece in a source's index; a quote shorter than this is always compared in full."""
+_GRAM_BASE = np.uint64(1_000_003)
+
+
+def _gram_hashes(text: str) -> np.ndarray:
+    """A 64-bit rolling hash of every GRAM-character piece of `text`, computed in GRAM vector passes."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes) - GRAM + 1
+    hashes = np.zeros(max(count, 0), dtype=np.uint64)
+    for offset in range(GRAM if count > 0 else 0):
+        hashes = hashes * _GRAM_BASE + codes[offset : offset + count]  # wraps modulo 2**64, as intended
+    return hashes
+
+
 @dataclass
 class SourceText:
+    """One source, normalised once, with a sorted index of its pieces.
+
+    The index makes the quote check linear in the size of the text: it is built once per
+    source, and a quote with a piece the source does not have is refused by hash lookups
+    alone, without scanning the text. Exact matches imply loose ones, so the index is
+    built on the loose form and serves both comparisons.
+    """
+
     name: str  # what to call the source in messages
     normalised: str
     loose: str
+    pieces: np.ndarray
 
     @classmethod
     def of(cls, name: str, text: str) -> SourceText:
         normalised = normalise(text)
-        return cls(name, normalised, loose(normalised))
+        loose_text = loose(normalised)
+        return cls(name, normalised, loose_text, np.sort(_gram_hashes(loose_text)))
+
+    def may_contain(self, part: str) -> bool:
+        """False only when some piece of `part` (spaces and hyphens ignored) occurs nowhere in the source."""
+        wanted = _gram_hashes(loose(part))
+        if not len(wanted) or not len(self.pieces):
+            return len(self.pieces) > 0 or len(loose(part)) < GRAM
+        found = self.pieces[np.minimum(np.searchsorted(self.pieces, wanted), len(self.pieces) - 1)]
+        return bool(np.all(found == wanted))
 
 
-def match(quote: str, source: SourceText) -> str | None:
+MAX_SCANNED_CHARS = 3_000_000_000
+"""Characters of source text the quote check may scan in one build (a few seconds). Only a quote whose every
+piece occurs in its source costs a scan; past the limit, quotes are reported as not checked."""
+
+
+@dataclass
+class ScanBudget:
+    left: int
+
+    def spend(self, chars: int) -> None:
+        self.left -= chars
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left <= 0
+
+
+def match(quote: str, source: SourceText, budget: ScanBudget | None = None) -> str | None:
     """ "exact", "loose" or None."""
     parts = _parts(quote)
-    if not parts:
+    if not parts or not all(source.may_contain(part) for part in parts):
         return None
+    if budget is not None:
+        budget.spend(len(source.normalised) + len(source.loose))
     if _in_order(parts, source.normalised):
         return "exact"
     if _in_order([loose(part) for part in parts], source.loose):
@@ -106,14 +153,14 @@ def match(quote: str, source: SourceText) -> str | None:
     return None
 
 
-def divergence(quote: str, source: SourceText) -> str:
+def divergence(quote: str, source: SourceText, budget: ScanBudget | None = None) -> str:
     """How much of the quote's first part occurs in the source, and where it stops matching."""
     parts = _parts(quote)
     first = parts[0] if parts else ""
     low, high = 0, len(first)
     while low < high:  # the longest prefix of `first` found in the source; presence is monotone
         middle = (low + high + 1) // 2
-        if first[:middle] in source.normalised:
+        if source.may_contain(first[:middle]) and _spent(budget, source) and first[:middle] in source.normalised:
             low = middle
         else:
             high = middle - 1
@@ -123,12 +170,19 @@ def divergence(quote: str, source: SourceText) -> str:
     return f"the first {low} of {len(first)} characters match, then it differs at “{rest}”"
 
 
+def _spent(budget: ScanBudget | None, source: SourceText) -> bool:
+    """Count one scan of the source against the budget; always True, so it can sit in a condition."""
+    if budget is not None:
+        budget.spend(len(source.normalised))
+    return True
+
+
 def _source_file(root: Path, claim: Claim) -> Path | None:
     folder = root.joinpath(*SOURCES_DIR)
     for name in dict.fromkeys((claim.paper_id, claim.paper_base)):
         candidate = folder / f"{name.replace('/', '_')}.txt"
-        if candidate.is_file() and not candidate.is_symlink():
-            return candidate
+        if candidate.is_file() and not candidate.is_symlink() and not input_caps.oversized_source(candidate):
+            return candidate  # an oversized source is reported by validation and not read
     return None
 
 
@@ -139,7 +193,7 @@ def _read(path: Path, root: Path, cache: dict[Path, SourceText]) -> SourceText:
     return cache[path]
 
 
-def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText]) -> QuoteCheck:
+def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText], budget: ScanBudget) -> QuoteCheck:
     if not claim.source_quote.strip():
         return QuoteCheck("no-quote", "no quote recorded", "The ledger row has no source_quote to check.")
     path = _source_file(site.root, claim)
@@ -159,7 +213,12 @@ def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText]) -> Quot
             "no-source", "no source text",
             f"Not checked: no cached source text ({wanted}) is committed, and the row's source_depth is {claim.source_depth}.",
         )  # fmt: skip
-    result = match(claim.source_quote, source)
+    if budget.exhausted:
+        return QuoteCheck(
+            "no-source", "not checked",
+            f"Not checked: this build reached the quote check's limit of {MAX_SCANNED_CHARS:,} characters scanned.",
+        )  # fmt: skip
+    result = match(claim.source_quote, source, budget)
     if result == "exact":
         return QuoteCheck("verified", "quote verified", f"Found in {source.name}, comparing {NORMALISATION} alike.")
     if result == "loose":
@@ -168,16 +227,56 @@ def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText]) -> Quot
             f"Found in {source.name} when spaces and hyphens are ignored (text extraction split or joined words).",
         )  # fmt: skip
     return QuoteCheck(
-        "not-found", "quote not found", f"Not found in {source.name}: {divergence(claim.source_quote, source)}."
+        "not-found", "quote not found", f"Not found in {source.name}: {divergence(claim.source_quote, source, budget)}."
     )
 
 
-def check_quotes(site: Site) -> None:
-    """Fill `site.quote_checks[claim_id]`; a quote missing from its source is a warning."""
+_remembered: dict[tuple[Any, ...], tuple[QuoteCheck, int]] = {}
+"""Checks made earlier in this process (`kb serve` rebuilds), by everything a check reads, with the characters
+it scanned: an unchanged claim and source are not normalised and scanned again."""
+
+
+def _remembered_check(site: Site, claim: Claim, cache: dict[Path, SourceText], budget: ScanBudget) -> QuoteCheck:
+    """`check_claim`, reused when its inputs are unchanged. The budget is spent as the check spent it, and a check
+    depends on the budget only through `exhausted` before it starts, so the outcome is the same as checking again."""
+    path = _source_file(site.root, claim)
+    paper = site.papers.get(claim.paper_base)
+    stat = path.stat() if path is not None else None
+    source = (path, stat.st_mtime_ns, stat.st_size) if stat is not None else None
+    abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
+    key = (site.root, claim.source_quote, claim.source_depth, claim.paper_id, claim.paper_base, source, abstract)
+    if budget.exhausted:
+        return check_claim(site, claim, cache, budget)
+    if key in _remembered:
+        check, scanned = _remembered[key]
+        budget.spend(scanned)
+        return check
+    left = budget.left
+    check = check_claim(site, claim, cache, budget)
+    if len(_remembered) > 4 * len(site.corpus.claims):  # edits come and go: keep memory in step with the corpus
+        _remembered.clear()
+    _remembered[key] = (check, left - budget.left)
+    return check
+
+
+def check_quotes(site: Site) -> dict[str, QuoteCheck]:
+    """The check of every claim's quote, by claim id; a quote missing from its source is a warning."""
     cache: dict[Path, SourceText] = {}
+    checks: dict[str, QuoteCheck] = {}
+    budget = ScanBudget(MAX_SCANNED_CHARS)
+    limit_reported = False
     for claim in site.corpus.claims:
-        check = check_claim(site, claim, cache)
-        site.quote_checks[claim.claim_id] = check
+        check = _remembered_check(site, claim, cache, budget)
+        checks[claim.claim_id] = check
+        if check.label == "not checked" and not limit_reported:
+            limit_reported = True
+            site.problems.add(
+                "quote-check-limit", Location(claim.ledger, claim.row), "source_quote",
+                f"the quote check reached its limit of {MAX_SCANNED_CHARS:,} characters scanned; from here on, "
+                "quotes are not checked",
+                "this needs very many quotes that almost match very long sources: check the ledgers and records/sources/",
+                Severity.WARNING,
+            )  # fmt: skip
         if check.state == "not-found":
             site.problems.add(
                 "quote-not-found", Location(claim.ledger, claim.row), "source_quote",
@@ -185,6 +284,7 @@ def check_quotes(site: Site) -> None:
                 f"copy the passage exactly from the source; {NORMALISATION} are already ignored",
                 Severity.WARNING,
             )  # fmt: skip
+    return checks
 
 
 def quote_summary(site: Site) -> str:

@@ -16,13 +16,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc import latex2text, latexwalker, macrospec
 
+from generator.model.paper_ids import doi_id, is_paper_id
 from generator.model.records import ARXIV_ID_RE
 from generator.problems import Location, Problem, Problems, Severity
 
@@ -49,10 +50,40 @@ class BibEntry:
     arxiv_id: str = ""
     arxiv_version: str = ""
     doi: str = ""
+    other_id: str = ""
+    """An OpenReview or ACL Anthology paper id (`openreview:…`, `acl:…`) found in a link, if any."""
     url: str = ""
     abstract: str = ""
     fields: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Every field as written (lower-cased names, LaTeX not decoded), for callers needing more."""
+
+    def record_fields(self) -> dict[str, Any]:
+        """The paper-record fields this entry supplies, in model order; empty ones are left out.
+
+        The one BibTeX -> paper mapping: `kb import-bib` writes these fields, and
+        linking fills a record's empty fields from them.
+        """
+        data: dict[str, Any] = {}
+        if self.authors:
+            data["authors"], data["authors_complete"] = list(self.authors), self.authors_complete
+        if self.year is not None:
+            data["year"] = self.year
+        if self.venue:
+            data["venue"] = self.venue
+        if self.abstract:
+            data["abstract"] = self.abstract
+        if self.doi:
+            data["links"] = {"doi": self.doi}
+        return data
+
+    @property
+    def paper_id(self) -> str:
+        """The record id this entry names: its arXiv id, else its DOI (`doi:…`), else an OpenReview or ACL id."""
+        if self.arxiv_id:
+            return self.arxiv_id
+        if self.doi and is_paper_id(doi_id(self.doi)):
+            return doi_id(self.doi)
+        return self.other_id
 
 
 @dataclass(frozen=True)
@@ -220,9 +251,7 @@ def _entry(entry: Entry, display_path: str, problems: Problems) -> BibEntry:
 
     authors, complete = parse_authors(raw.get("author", ""), lambda m, h: warn("bib-author-commas", "author", m, h))
     url = _url(raw, warn)
-    doi = _doi(raw.get("doi", ""), warn)
-    if not doi and (resolver := re.match(r"(?i)https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", url)):
-        doi = resolver.group(1)
+    doi = _doi(raw.get("doi", ""), warn) or _doi_in_links(raw)
     arxiv = find_arxiv_id(raw, url, doi)
     if not arxiv and "eprint" in raw and _is_arxiv_archive(raw):
         warn("bib-arxiv-id", "eprint", f"eprint `{raw['eprint'].strip()}` is not a valid arXiv id")
@@ -243,6 +272,7 @@ def _entry(entry: Entry, display_path: str, problems: Problems) -> BibEntry:
         arxiv_id=base,
         arxiv_version=version,
         doi=doi,
+        other_id=_other_id_in_links(raw),
         url=url,
         abstract=latex_to_text(raw.get("abstract", "")),
         fields=raw,
@@ -429,12 +459,48 @@ def find_arxiv_id(raw: Mapping[str, str], url: str = "", doi: str = "") -> str:
         found = _valid_arxiv(latex_to_text(raw["volume"]))
         if found:
             return found
+    for name in LINK_FIELDS:  # an address written anywhere, with or without `https://`
+        for match in _ARXIV_LINK.finditer(_plain_url(raw.get(name, ""))):
+            found = _valid_arxiv(match.group("id"))
+            if found:
+                return found
     for name in ("journal", "booktitle", "howpublished", "note", "eprint", "volume", "number"):
         text = latex_to_text(raw.get(name, ""))
         for match in _ARXIV_IN_TEXT.finditer(text):
             found = _valid_arxiv(match.group("id"))
             if found:
                 return found
+    return ""
+
+
+LINK_FIELDS = ("eprint", "url", "journal", "note", "howpublished", "doi", "booktitle", "volume", "number")
+_ARXIV_LINK = re.compile(
+    r"(?i)(?<![\w.])(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>[A-Za-z0-9./-]+?)(?:\.pdf)?/?(?![A-Za-z0-9./-])"
+)
+_DOI_LINK = re.compile(r"(?i)(?<![\w.])(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\.\d{4,9}/[^\s,;}]+)")
+_OPENREVIEW_LINK = re.compile(r"(?i)(?<![\w.])(?:https?://)?openreview\.net/(?:forum|pdf)\?id=(?P<id>[A-Za-z0-9_-]+)")
+_ACL_LINK = re.compile(
+    r"(?i)(?<![\w.])(?:https?://)?(?:www\.)?aclanthology\.org/(?P<id>[A-Z]\d{2}-\d{4}|\d{4}\.[a-z0-9-]+\.\d+)(?:\.pdf)?/?"
+)
+
+
+def _doi_in_links(raw: Mapping[str, str]) -> str:
+    """A DOI written as a doi.org address in any link-like field, e.g. `url = {doi.org/10.1145/…}`."""
+    for name in LINK_FIELDS:
+        match = _DOI_LINK.search(_plain_url(raw.get(name, "")))
+        if match:
+            return match.group("doi").rstrip(".")
+    return ""
+
+
+def _other_id_in_links(raw: Mapping[str, str]) -> str:
+    """`openreview:<id>` or `acl:<id>` from an OpenReview forum or ACL Anthology address in any link field."""
+    for name in LINK_FIELDS:
+        text = _plain_url(raw.get(name, ""))
+        if match := _OPENREVIEW_LINK.search(text):
+            return f"openreview:{match.group('id')}"
+        if match := _ACL_LINK.search(text):
+            return f"acl:{match.group('id')}"
     return ""
 
 
@@ -512,7 +578,8 @@ def _venue(raw: Mapping[str, str]) -> str:
         if not text:
             continue
         if name == "journal":
-            remainder = _ARXIV_IN_TEXT.sub(lambda m: "" if _valid_arxiv(m.group("id")) else m.group(0), text)
+            remainder = _ARXIV_LINK.sub(lambda m: "arxiv" if _valid_arxiv(m.group("id")) else m.group(0), text)
+            remainder = _ARXIV_IN_TEXT.sub(lambda m: "" if _valid_arxiv(m.group("id")) else m.group(0), remainder)
             if _ARXIV_ONLY.fullmatch(remainder.strip(" ,.:;")):
                 return "arXiv"
         return text

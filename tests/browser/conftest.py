@@ -8,6 +8,7 @@ are recorded too. Both lists are checked again when each test ends.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -50,6 +51,22 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serving(directory: Path) -> Iterator[str]:
+    """Serve a folder over HTTP on 127.0.0.1 (a free port) in a background thread; yields its URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=f"kb-server-{directory.name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`kb build` of the repository's own corpus, into a temporary folder.
@@ -69,17 +86,8 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
     """The built site over HTTP on 127.0.0.1, a free port, in a background thread."""
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="kb-site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -228,3 +236,34 @@ def goto(site_url: str) -> Callable[[Any, str], Any]:
 def screenshot_path(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+SYNTH_PAPERS = 2000
+SYNTH_CLAIMS = 3000
+
+
+@dataclass(frozen=True)
+class SynthSite:
+    """A `kb synth` corpus of SYNTH_PAPERS papers, built once per session and served on 127.0.0.1."""
+
+    root: Path
+    site_dir: Path
+    url: str
+
+
+@pytest.fixture(scope="session")
+def synth_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthSite]:
+    """KB_BROWSER_SYNTH_DIR names an already synthesised and built corpus (its site in `site/`) to test instead."""
+    prebuilt = os.environ.get("KB_BROWSER_SYNTH_DIR")
+    root = Path(prebuilt).resolve() if prebuilt else tmp_path_factory.mktemp("kb-synth") / "kb"
+    site_dir = root / "site"
+    if not prebuilt:
+        args = ("--papers", str(SYNTH_PAPERS), "--claims", str(SYNTH_CLAIMS), "--seed", "11", "--out", str(root))
+        made = kb(REPO, "synth", *args)
+        assert made.returncode == 0, f"kb synth failed:\n{made.stdout}\n{made.stderr}"
+        built = kb(root, "build", "--site-dir", str(site_dir))
+        assert built.returncode == 0, (
+            f"kb build of the synthetic corpus failed:\n{built.stdout}\n{built.stderr[-5000:]}"
+        )
+    with serving(site_dir) as url:
+        yield SynthSite(root, site_dir, url)

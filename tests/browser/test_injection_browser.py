@@ -8,9 +8,6 @@ words; any `alert` would open a dialog, which is recorded and fails the test.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.browser.conftest import QuietHandler
+from tests.browser.conftest import serving
 from tests.helpers import FIXTURES, add_site_config, copy_fixture, kb
 
 pytestmark = pytest.mark.browser
@@ -37,16 +34,8 @@ def injection_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     site = base / "site"
     result = kb(root, "build", "--site-dir", str(site))
     assert result.returncode == 0, result.stderr
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="kb-injection-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(site) as url:
+        yield url, site
 
 
 def watch_dialogs(page: Any) -> list[str]:

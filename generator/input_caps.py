@@ -1,0 +1,59 @@
+"""Caps on the size of the input, so that any pull request builds in bounded time and memory.
+
+Each cap is far above what a real corpus needs (the bundled one is a few hundred
+kilobytes) and is checked from file sizes alone, before anything is parsed. Beyond
+a cap the build stops with `input-too-large`, naming the file or folder and the limit.
+Per-file caps of records and ledgers live with their readers (pipeline/load.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.problems import Location, Problems
+
+MAX_SOURCE_TEXT_BYTES = 5_000_000
+"""One cached source text, `records/sources/*.txt` (a long paper's full text is well under 1 MB)."""
+MAX_LEDGERS = 500
+"""Ledger files under `ledgers/`."""
+MAX_TOTAL_INPUT_BYTES = 200_000_000
+"""Records, ledgers, BibTeX and source texts together."""
+SOURCES = ("records", "sources")
+
+
+def source_texts(root: Path) -> list[Path]:
+    folder = root.joinpath(*SOURCES)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.glob("*.txt") if p.is_file() and not p.is_symlink())
+
+
+def oversized_source(path: Path) -> bool:
+    return path.stat().st_size > MAX_SOURCE_TEXT_BYTES
+
+
+def check_caps(root: Path, data_files: list[Path], ledgers: list[Path], problems: Problems) -> bool:
+    """Report every cap exceeded; False when the input as a whole is too large to read at all."""
+    for path in source_texts(root):
+        if oversized_source(path):
+            problems.add(
+                "input-too-large", Location(path.relative_to(root).as_posix()), "",
+                f"source text is {path.stat().st_size:,} bytes; the limit is {MAX_SOURCE_TEXT_BYTES:,}",
+                "keep only the paper's text (no figures or appendices dumped as text); quotes are not checked against it",
+            )  # fmt: skip
+    fits = True
+    if len(ledgers) > MAX_LEDGERS:
+        problems.add(
+            "input-too-large", Location("ledgers"), "", f"there are {len(ledgers):,} ledger files; the limit is {MAX_LEDGERS:,}",
+            "merge ledgers: one ledger can hold the claims of many papers",
+        )  # fmt: skip
+        fits = False
+    total = sum(path.stat().st_size for path in [*data_files, *source_texts(root)])
+    if total > MAX_TOTAL_INPUT_BYTES:
+        problems.add(
+            "input-too-large", Location("records"), "",
+            f"records, ledgers and source texts are {total:,} bytes together; the limit is {MAX_TOTAL_INPUT_BYTES:,}",
+            "this is far beyond any real corpus: check for generated or duplicated files",
+        )  # fmt: skip
+        fits = False
+    return fits

@@ -1,0 +1,213 @@
+"""Re-render only the pages an edit touches (`kb serve` rebuilds after every save).
+
+A page is a function of its template, its typed context (pipeline/contexts.py),
+what its template looks up in the `SiteView`, and what every page shares (the
+settings, the taxonomy, the hubs, the templates themselves). While a page is
+rendered, the view's lookups are recorded: which record of which index it read,
+and what it found. On the next build the page is reused when its context is
+equal and every lookup it made finds an equal value in the new site; otherwise
+it is rendered again. So a full build and a rebuild after an edit give the same
+pages, and an edit to one paper re-renders that paper, the pages that show it
+and the listings, not the 10,000 others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.model.site import Site
+from generator.pipeline.contexts import SiteView
+from generator.pipeline.render import TEMPLATE_DIR, RenderedPage, Renderer, StaticFile, json_twin
+
+MISSING = object()
+"""What a lookup found when the key was absent (absence is an input too)."""
+WHOLE = object()
+"""The key of a lookup that iterated or counted a whole index: the page depends on all of it."""
+
+_PER_RECORD = ("papers", "cited_by", "claims_by_paper", "from_bibtex", "quote_checks", "citations")
+"""SiteView indexes whose reads are recorded key by key (with `corpus.syntheses` and `title_of`)."""
+SHARED_VIEW_FIELDS = ("settings", "corpus", "hubs", "retracted_papers", "children", "ledgers")
+"""SiteView fields every page may show: part of `RenderCache.shared` (of `corpus`, the categories).
+A new SiteView field must join one of the two lists, or a page showing it could be reused stale
+(tests/test_incremental.py checks)."""
+VIEW_FIELDS = (*_PER_RECORD, *SHARED_VIEW_FIELDS, "title_of")
+
+Lookup = tuple[str, Any]
+
+
+class _Reads:
+    """The lookups of the page being rendered, or None between pages."""
+
+    def __init__(self) -> None:
+        self.current: dict[Lookup, Any] | None = None
+
+    def note(self, name: str, key: Any, value: Any) -> None:
+        if self.current is not None:
+            self.current.setdefault((name, key), value)
+
+
+class _RecordedMapping(Mapping[Any, Any]):
+    """A read-only index that tells `_Reads` what each page looked up in it."""
+
+    def __init__(self, name: str, inner: Mapping[Any, Any], reads: _Reads) -> None:
+        self._name, self._inner, self._reads = name, inner, reads
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            value = self._inner[key]
+        except KeyError:
+            self._reads.note(self._name, key, MISSING)
+            raise
+        self._reads.note(self._name, key, value)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        self._reads.note(self._name, key, self._inner.get(key, MISSING))
+        return key in self._inner
+
+    def __iter__(self) -> Iterator[Any]:
+        self._reads.note(self._name, WHOLE, self._inner)
+        return iter(self._inner)
+
+    def __len__(self) -> int:
+        self._reads.note(self._name, WHOLE, self._inner)
+        return len(self._inner)
+
+
+def _lookup(view: SiteView, name: str, key: Any) -> Any:
+    """What `name[key]` holds in `view`, as `_RecordedMapping` noted it."""
+    if name == "title_of":
+        return view.title_of(key)
+    mapping = view.corpus.syntheses if name == "syntheses" else getattr(view, name)
+    return mapping if key is WHOLE else mapping.get(key, MISSING)
+
+
+@dataclass
+class _Entry:
+    template: str
+    head: tuple[str, str, str]  # kind, title, description
+    context: dict[str, Any]
+    reads: dict[Lookup, Any]
+    page: RenderedPage
+
+
+@dataclass
+class RenderCache:
+    """Pages of the previous build by URL, reused when none of their inputs changed."""
+
+    shared: tuple[Any, ...] | None = None
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    twins: dict[str, tuple[dict[str, Any], StaticFile]] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    """URLs rendered (not reused) by the last build: what tests count."""
+    env: jinja2.Environment | None = None
+    """The templates compiled by the first build (the template files are part of `shared`)."""
+
+    def renderer(self, site: Site) -> Renderer:
+        """A renderer whose pages come from this cache when their inputs did not change."""
+        shared = (
+            site.root, site.settings, site.hubs, site.retracted_papers, dict(site.corpus.categories),
+            {key: tuple(value) for key, value in site.children.items()}, dict(site.ledgers), _template_files(site.root),
+        )  # fmt: skip
+        if shared != self.shared:  # every page shows these: none of the cached pages can be trusted
+            self.shared, self.entries, self.twins, self.env = shared, {}, {}, None
+        self.rendered = []
+        return _CachingRenderer(site, self)
+
+    def json_twin(self, page: RenderedPage) -> StaticFile:
+        """The page's JSON twin, serialised again only when its data changed."""
+        data = {"url": page.url, "kind": page.kind, "title": page.title, "record": page.record_json}
+        known = self.twins.get(page.url)
+        if known is not None and known[0] == data:
+            return known[1]
+        twin = json_twin(page)
+        self.twins[page.url] = (data, twin)
+        return twin
+
+
+class _CachingRenderer(Renderer):
+    def __init__(self, site: Site, cache: RenderCache) -> None:
+        super().__init__(site)
+        if cache.env is None:
+            cache.env = self.env
+        self.env = cache.env  # site-independent (globals are pure functions), and compiling templates takes seconds
+        self.cache, self.reads, self.plain_view = cache, _Reads(), self.view
+        view, reads = self.view, self.reads
+        recorded: dict[str, Any] = {name: _RecordedMapping(name, getattr(view, name), reads) for name in _PER_RECORD}
+        corpus = dataclasses.replace(view.corpus, syntheses=_RecordedMapping("syntheses", view.corpus.syntheses, reads))
+        self.view = dataclasses.replace(view, corpus=corpus, title_of=_recorded_title(view, reads), **recorded)
+
+    def page(self, template: str, url: str, kind: str, title: str, description: str, **context: Any) -> RenderedPage:
+        cache = self.cache
+        entry = cache.entries.get(url)
+        if entry is not None and _still_valid(entry, template, (kind, title, description), context, self.plain_view):
+            return dataclasses.replace(entry.page)  # the builder sets record_json and head on its own copy
+        self.reads.current = {}
+        try:
+            fresh = super().page(template, url, kind, title, description, **context)
+            cache.entries[url] = _Entry(template, (kind, title, description), context, self.reads.current, fresh)
+        finally:
+            self.reads.current = None
+        cache.rendered.append(url)
+        return dataclasses.replace(fresh)
+
+
+def _still_valid(
+    entry: _Entry, template: str, head: tuple[str, str, str], context: dict[str, Any], view: SiteView
+) -> bool:
+    if entry.template != template or entry.head != head or entry.context != context:
+        return False
+    return all(_lookup(view, name, key) == value for (name, key), value in entry.reads.items())
+
+
+def _recorded_title(view: SiteView, reads: _Reads) -> Callable[[str], str]:
+    def title_of(record_id: str) -> str:
+        title = view.title_of(record_id)
+        reads.note("title_of", record_id, title)
+        return title
+
+    return title_of
+
+
+def _template_files(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every template a page may include, bundled or overridden: editing one re-renders everything."""
+    files = []
+    for folder in (TEMPLATE_DIR, root / "overrides"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file():
+                stat = path.stat()
+                files.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(files)
+
+
+@dataclass
+class Written:
+    """What each file of a served site was made from when last written, so a rebuild rewrites only changed ones.
+
+    It lives here, not in the MkDocs hooks, because MkDocs loads a hooks file afresh on every `kb serve`
+    rebuild, and with it any state the file holds.
+    """
+
+    site_wide: Any = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def changed(self, site_wide: Any, inputs: dict[str, Any]) -> set[str]:
+        """The keys whose inputs differ from last time; every key when what all files share changed."""
+        if site_wide != self.site_wide:
+            changed = set(inputs)
+        else:
+            changed = {key for key, value in inputs.items() if self.inputs.get(key, MISSING) != value}
+        self.site_wide, self.inputs = site_wide, inputs
+        return changed
+
+
+served_files = Written()
+"""`kb serve`: the generated pages and files MkDocs wrote (by src_uri)."""
+served_claims = Written()
+"""`kb serve`: the claim permalink pages written straight to disk (by claim id)."""

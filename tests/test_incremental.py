@@ -1,0 +1,126 @@
+"""`kb serve` rebuilds re-render only the pages an edit touches, and give exactly the pages of a full build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.pipeline import build
+from generator.pipeline.build import build_site, read_inputs
+from generator.pipeline.cache import RenderCache
+from generator.pipeline.render import Output
+
+EDITED = "2402.00003"
+
+
+def _edit(root: Path) -> None:
+    """One contributor edit: a paper's title, which its own page, the pages citing it and the listings show."""
+    record = root / "records" / "papers" / f"{EDITED}.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert 'title: "Comparing Routers' in text
+    record.write_text(text.replace('title: "Comparing Routers', 'title: "Comparing Edited Routers'), encoding="utf-8")
+
+
+def _snapshot(output: Output) -> dict[str, Any]:
+    pages = {p.url: (p.kind, p.title, p.description, p.html, p.toc, p.head, p.record_json) for p in output.pages}
+    files = {f.path: f.content for f in output.files}
+    return {"pages": pages, "files": files, "streamed": output.streamed}
+
+
+def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget every cached build and page, as a new `kb build` process would."""
+    monkeypatch.setattr(build, "render_cache", RenderCache())
+    monkeypatch.setattr(build, "_latest", None)
+
+
+def test_a_rebuild_after_an_edit_gives_the_pages_of_a_full_build(
+    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh_process(monkeypatch)
+    options = read_inputs(fixture_project)
+    _, before = build_site(fixture_project, options)
+    _edit(fixture_project)
+    _, incremental = build_site(fixture_project, options)
+    _fresh_process(monkeypatch)
+    _, full = build_site(fixture_project, options)
+
+    assert "Comparing Edited Routers" in "".join(p.html for p in incremental.pages)
+    assert _snapshot(incremental) == _snapshot(full)
+    assert _snapshot(incremental) != _snapshot(before)
+
+
+def test_an_edit_to_one_paper_re_renders_only_the_pages_that_show_it(
+    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh_process(monkeypatch)
+    options = read_inputs(fixture_project)
+    _, before = build_site(fixture_project, options)
+    assert len(build.render_cache.rendered) == len(before.pages)  # a first build renders every page
+
+    _edit(fixture_project)
+    _, after = build_site(fixture_project, options)
+    rendered = set(build.render_cache.rendered)
+    old_html = {page.url: page.html for page in before.pages}
+    changed = {page.url for page in after.pages if old_html.get(page.url) != page.html}
+
+    assert f"papers/{EDITED}/" in changed
+    assert changed <= rendered  # every page that shows the edit was rendered again ...
+    unrelated_papers = {p.url for p in after.pages if p.kind == "paper" and "Comparing Edited Routers" not in p.html}
+    assert unrelated_papers, "the fixture should have papers that do not show the edited title"
+    assert not rendered & unrelated_papers  # ... and no paper page that does not show it
+    assert len(rendered) < len(after.pages) * 2 / 3
+
+
+def _mkdocs_build(root: Path, site_dir: Path, *, serve: bool) -> None:
+    """MkDocs as `kb serve` runs it on each change (a dirty rebuild), or as `kb build` does."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
+    config.plugins.on_startup(command="serve" if serve else "build", dirty=serve)
+    try:
+        mkdocs_build(config, dirty=serve)
+    finally:
+        config.plugins.on_startup(command="build", dirty=False)  # the hooks' state outlives this build
+
+
+def _tree(site_dir: Path) -> dict[str, bytes]:
+    """Every file of a built site but the search index, which `kb serve` writes in the background."""
+    return {
+        path.relative_to(site_dir).as_posix(): path.read_bytes()
+        for path in sorted(site_dir.rglob("*"))
+        if path.is_file() and not path.relative_to(site_dir).as_posix().startswith("pagefind/")
+    }
+
+
+def test_a_serve_rebuild_rewrites_only_changed_files_and_matches_a_clean_build(
+    fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh_process(monkeypatch)
+    served, clean = tmp_path / "served", tmp_path / "clean"
+    _mkdocs_build(fixture_project, served, serve=True)
+    written = {path: path.stat().st_mtime_ns for path in served.rglob("*.html")}
+    _edit(fixture_project)
+    _mkdocs_build(fixture_project, served, serve=True)
+    rewritten = {str(path.relative_to(served)) for path, stamp in written.items() if path.stat().st_mtime_ns != stamp}
+
+    assert f"papers/{EDITED}/index.html" in rewritten
+    assert "Comparing Edited Routers" in (served / "papers" / EDITED / "index.html").read_text(encoding="utf-8")
+    paper_pages = {page for page in rewritten if page.startswith("papers/") and page != "papers/index.html"}
+    for page in paper_pages:  # a paper page is written again only if it shows the edit
+        assert "Comparing Edited Routers" in (served / page).read_text(encoding="utf-8"), page
+    assert "papers/2404.00005/index.html" not in rewritten
+    _mkdocs_build(fixture_project, clean, serve=False)
+    assert _tree(served) == _tree(clean)
+
+
+def test_every_field_templates_read_is_tracked_by_the_render_cache() -> None:
+    """A page is reused only if all it read is unchanged: a SiteView field the cache ignores would go stale."""
+    from dataclasses import fields
+
+    from generator.pipeline.cache import VIEW_FIELDS
+    from generator.pipeline.contexts import SiteView
+
+    assert sorted(VIEW_FIELDS) == sorted(f.name for f in fields(SiteView))

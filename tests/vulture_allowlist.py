@@ -1,0 +1,36 @@
+"""Names vulture cannot see used: MkDocs calls the hooks by name, libraries read these attributes.
+
+tests/test_architecture.py adds, generated, every name the templates use and every pydantic field.
+"""
+# ruff: noqa: B018, F821
+
+from generator import mkdocs_hooks
+
+# MkDocs hook entry points (mkdocs.yml `hooks:`), called by name with fixed signatures.
+mkdocs_hooks.on_startup
+mkdocs_hooks.on_config
+mkdocs_hooks.on_pre_build
+mkdocs_hooks.on_files
+mkdocs_hooks.on_page_markdown
+mkdocs_hooks.on_page_content
+mkdocs_hooks.on_post_build
+_.dirty  # on_startup's parameter, part of the MkDocs signature
+mkdocs_hooks._GeneratedFile.is_modified  # MkDocs asks it on a dirty (`kb serve`) rebuild
+
+# Read by libraries rather than by our code.
+_.model_config  # pydantic
+_.preserve_quotes  # ruamel.yaml
+_.Representer  # ruamel.yaml
+_._env  # mkdocs-macros' template environment, replaced by the sandbox
+_.compress_type  # zipfile.ZipInfo
+_.external_attr  # zipfile.ZipInfo
+
+# Called by pytest, http.server and html.parser by name.
+_.pytest_configure
+_.pytest_runtest_setup
+_.pytestmark
+_.log_message
+_.daemon_threads
+_.handle_starttag
+_.handle_endtag
+_.handle_data
