@@ -123,7 +123,9 @@ def test_synthesis_page(tabs: Callable[[str], Tab], goto: Callable[..., Any]) ->
         )
     expect(value("correction-record", "Status")).to_have_text("CURRENT")
     expect(value("correction-record", "Correction count")).to_have_text("0")
-    expect(article.locator("#correction-history + p")).to_have_text("No corrections have been recorded in this knowledge base.")
+    expect(article.locator("#correction-history + p")).to_have_text(
+        "No corrections have been recorded in this knowledge base."
+    )
     provenance = article.locator("h2#provenance + table.kb-kv tr")
     for heading in (
         "Publisher",
