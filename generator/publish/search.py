@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import resource
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -72,13 +73,17 @@ class SearchIndexReport:
 def index_site(site_dir: Path) -> SearchIndexReport:
     """Write the Pagefind bundle for the built site in `site_dir`, replacing any earlier one."""
     bundle = site_dir / BUNDLE_DIR
-    shutil.rmtree(bundle, ignore_errors=True)  # `kb serve` rebuilds into the same folder
     started = time.perf_counter()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Under `kb serve` a browser may be reading the old bundle: write the new one beside the site and
+    # swap it in whole, so no reader ever gets a half-written file.
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-{BUNDLE_DIR}-", dir=site_dir.parent))
     try:
-        files_read = _run_to_completion(_index(site_dir, bundle))
+        files_read = _run_to_completion(_index(site_dir, fresh))
     except Exception as error:  # the Pagefind service reports every failure as a bare Exception
+        shutil.rmtree(fresh, ignore_errors=True)
         raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
+    _swap_in(fresh, bundle)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = [path for path in bundle.rglob("*") if path.is_file()]
     return SearchIndexReport(
@@ -89,6 +94,15 @@ def index_site(site_dir: Path) -> SearchIndexReport:
         bundle_bytes=sum(path.stat().st_size for path in files),
         bundle_files=len(files),
     )
+
+
+def _swap_in(fresh: Path, bundle: Path) -> None:
+    """Replace `bundle` by `fresh` with two renames on one file system; the old bundle is removed after."""
+    retired = fresh.with_name(fresh.name + "-old")
+    if bundle.exists():
+        bundle.rename(retired)
+    fresh.rename(bundle)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _run_to_completion(work: Coroutine[Any, Any, int]) -> int:
