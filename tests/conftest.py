@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from generator.commands.synth import copy_site_config
+from generator.commands.synth import copy_parts, copy_site_config
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -32,12 +31,7 @@ def copy_project(target: Path, data: Path = REPO) -> Path:
     """A working copy that a test may change: the repository's site configuration with the data of `data`
     (the bundled corpus by default, or the frozen fixture corpus)."""
     copy_site_config(REPO, target)
-    for part in DATA_PARTS:
-        source = data / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.exists():
-            shutil.copy2(source, target / part)
+    copy_parts(data, target, DATA_PARTS)
     return target
 
 

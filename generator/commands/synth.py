@@ -23,6 +23,7 @@ import shutil
 import sys
 import time
 from bisect import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -488,16 +489,21 @@ def paper_yaml(paper: SynthPaper, writer: Writer, index: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def copy_site_config(source: Path, target: Path) -> None:
-    """What a build needs besides the data: mkdocs.yml, content/, overrides/, CONTRIBUTING.md and the hooks
-    (a shim importing the installed `generator.mkdocs_hooks`, so the copy never goes stale)."""
+def copy_parts(source: Path, target: Path, parts: Iterable[str]) -> None:
+    """Copy each named file or folder of `source` that exists into `target`."""
     target.mkdir(parents=True, exist_ok=True)
-    for part in SITE_PARTS:
+    for part in parts:
         path = source / part
         if path.is_dir():
             shutil.copytree(path, target / part)
         elif path.exists():
             shutil.copy2(path, target / part)
+
+
+def copy_site_config(source: Path, target: Path) -> None:
+    """What a build needs besides the data: mkdocs.yml, content/, overrides/, CONTRIBUTING.md and the hooks
+    (a shim importing the installed `generator.mkdocs_hooks`, so the copy never goes stale)."""
+    copy_parts(source, target, SITE_PARTS)
     (target / "generator").mkdir(exist_ok=True)
     (target / "generator" / "mkdocs_hooks.py").write_text(HOOKS, encoding="utf-8")  # the shim `kb init` writes
 

@@ -96,6 +96,11 @@ PUBLISHER_PAGES = "the synthesis report pages (publisher: Assignee Research)"
 THIS_KB = "this knowledge base"
 
 
+def seen_in_ledger(value: str) -> str:
+    """Where a vocabulary's values come from when the ledger uses one of them but defines none."""
+    return f"{LEDGER_SOURCE} (`{value}`); the other values are editorial. The ledger defines none of them"
+
+
 @dataclass(frozen=True)
 class Definition:
     """What one value means and whose words those are.
@@ -199,7 +204,7 @@ ClaimStatus = vocabulary(
         "contradicted": editorial("Marked contradicted in the ledger."),
         "unverified": editorial("Marked unverified in the ledger: nobody has recorded a check yet."),
     },
-    values_from=f"{LEDGER_SOURCE} (`supported`); the other values are editorial. The ledger defines none of them",
+    values_from=seen_in_ledger("supported"),
 )
 EvidenceStatus = vocabulary(
     "EvidenceStatus",
@@ -209,7 +214,7 @@ EvidenceStatus = vocabulary(
         "missing evidence row": editorial("Marked in the ledger as having no evidence row yet."),
         "evidence pending": editorial("Marked in the ledger as evidence pending."),
     },
-    values_from=f"{LEDGER_SOURCE} (`has evidence row`); the other values are editorial. The ledger defines none of them",
+    values_from=seen_in_ledger("has evidence row"),
 )
 SourceDepth = vocabulary(
     "SourceDepth",
@@ -222,7 +227,7 @@ SourceDepth = vocabulary(
             "The ledger records that the claim was taken from another work reporting on the source."
         ),
     },
-    values_from=f"{LEDGER_SOURCE} (`full-text`); the other values are editorial. The ledger defines none of them",
+    values_from=seen_in_ledger("full-text"),
 )
 TaxonomyFitVerdict = vocabulary(
     "TaxonomyFitVerdict",
@@ -232,7 +237,7 @@ TaxonomyFitVerdict = vocabulary(
         "borderline": editorial("Marked borderline for the taxonomy in the ledger."),
         "out-of-scope": editorial("Marked out of scope in the ledger; kept for completeness."),
     },
-    values_from=f"{LEDGER_SOURCE} (`in-scope`); the other values are editorial. The ledger defines none of them",
+    values_from=seen_in_ledger("in-scope"),
 )
 AuditResult = vocabulary(
     "AuditResult",
@@ -243,7 +248,7 @@ AuditResult = vocabulary(
         "needs-review": editorial("The ledger records that the audit could not decide."),
         "pending": editorial("The ledger records no audit yet."),
     },
-    values_from=f"{LEDGER_SOURCE} (`pass`); the other values are editorial. The ledger defines none of them",
+    values_from=seen_in_ledger("pass"),
 )
 CitationRole = vocabulary(
     "CitationRole",

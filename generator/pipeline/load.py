@@ -182,27 +182,51 @@ def _read_yaml_once(
     return _parse_yaml(Path(resolved), display_path, found), tuple(found)
 
 
-def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
+@dataclass(frozen=True)
+class ReadHints:
+    """How a record or a ledger reader words the two ways a file can be unreadable."""
+
+    too_large: str
+    offset_label: str
+    not_utf8: str
+
+
+YAML_READ_HINTS = ReadHints("split it", "offset", "save the file as UTF-8")
+LEDGER_READ_HINTS = ReadHints(
+    "split the ledger",
+    "byte offset",
+    "save the ledger as UTF-8 (Excel: 'CSV UTF-8'); Windows-1252 quotes and dashes are the usual cause",
+)
+
+
+def _read_utf8(path: Path, display_path: str, problems: Problems, limit: int, hints: ReadHints) -> str | None:
+    """The file's text, or None after reporting why it cannot be read (too large, or not UTF-8)."""
     raw = path.read_bytes()
-    if len(raw) > MAX_YAML_BYTES:
+    if len(raw) > limit:
         problems.add(
             "file-too-large",
             Location(display_path, 1),
             "",
-            f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}",
-            "split it",
+            f"file is {len(raw):,} bytes; the limit is {limit:,}",
+            hints.too_large,
         )
         return None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(
             "encoding",
             Location(display_path, raw[: exc.start].count(b"\n") + 1),
             "",
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-            "save the file as UTF-8",
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at {hints.offset_label} {exc.start}",
+            hints.not_utf8,
         )
+        return None
+
+
+def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
+    text = _read_utf8(path, display_path, problems, MAX_YAML_BYTES, YAML_READ_HINTS)
+    if text is None:
         return None
     doc = RawDocument(display_path, None)
     try:
@@ -338,26 +362,8 @@ def _physical_records(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def read_ledger(path: Path, display_path: str, problems: Problems) -> RawLedger | None:
-    raw = path.read_bytes()
-    if len(raw) > MAX_CSV_BYTES:
-        problems.add(
-            "file-too-large",
-            Location(display_path, 1),
-            "",
-            f"file is {len(raw):,} bytes; the limit is {MAX_CSV_BYTES:,}",
-            "split the ledger",
-        )
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.add(
-            "encoding",
-            Location(display_path, raw[: exc.start].count(b"\n") + 1),
-            "",
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}",
-            "save the ledger as UTF-8 (Excel: 'CSV UTF-8'); Windows-1252 quotes and dashes are the usual cause",
-        )
+    text = _read_utf8(path, display_path, problems, MAX_CSV_BYTES, LEDGER_READ_HINTS)
+    if text is None:
         return None
     if "\r" in text:
         problems.add(
