@@ -26,18 +26,20 @@ class Terminal(io.StringIO):
 
 def test_plain_lines_name_each_stage_with_its_count_and_time() -> None:
     out, clock = io.StringIO(), Clock()
-    progress = LineProgress(out, interval=10, clock=clock)
+    progress = LineProgress(out, interval=10, clock=clock, peak_mb=lambda: 1234)
     for _ in track(progress, "render papers", range(3)):
         clock.now += 1.5
     progress.start("mkdocs build")
     clock.now += 2
     progress.finish()
-    assert out.getvalue() == "kb: render papers: 3 in 4.5 s\nkb: mkdocs build: 2.0 s\n"
+    assert out.getvalue() == (
+        "kb: render papers: 3 in 4.5 s, peak memory 1,234 MB\nkb: mkdocs build: 2.0 s, peak memory 1,234 MB\n"
+    )
 
 
 def test_a_long_stage_prints_a_line_every_interval() -> None:
     out, clock = io.StringIO(), Clock()
-    progress = LineProgress(out, interval=10, clock=clock)
+    progress = LineProgress(out, interval=10, clock=clock, peak_mb=lambda: 1234)
     for _ in track(progress, "render claims", range(40)):
         clock.now += 1
     assert out.getvalue().splitlines() == [
@@ -45,7 +47,7 @@ def test_a_long_stage_prints_a_line_every_interval() -> None:
         "kb: render claims: 20/40 (50%) after 20 s",
         "kb: render claims: 30/40 (75%) after 30 s",
         "kb: render claims: 40/40 (100%) after 40 s",
-        "kb: render claims: 40 in 40.0 s",
+        "kb: render claims: 40 in 40.0 s, peak memory 1,234 MB",
     ]
 
 

@@ -15,6 +15,7 @@ build stays quiet and a 10,000-paper build in CI still shows it is alive.
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,14 +47,26 @@ class NullProgress:
         pass
 
 
-class LineProgress:
-    """Plain lines for CI logs: `kb: render papers: 10,000 in 4.2 s`, and a line every `interval` seconds
-    while a long stage runs."""
+def peak_memory_mb() -> int:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
-    def __init__(self, stream: TextIO, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+
+class LineProgress:
+    """Plain lines for CI logs: `kb: render papers: 10,000 in 4.2 s, peak memory 410 MB`, and a line every
+    `interval` seconds while a long stage runs. The peak says which stage a memory limit would stop."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        interval: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        peak_mb: Callable[[], int] = peak_memory_mb,
+    ) -> None:
         self.stream = stream
         self.interval = interval
         self.clock = clock
+        self.peak_mb = peak_mb
         self.stage = ""
         self.total = self.done = 0
         self.started = self.reported = 0.0
@@ -73,7 +86,7 @@ class LineProgress:
 
     def finish(self) -> None:
         count = f"{self.done:,} in " if self.done else ""
-        self._print(f"kb: {self.stage}: {count}{self.clock() - self.started:.1f} s")
+        self._print(f"kb: {self.stage}: {count}{self.clock() - self.started:.1f} s, peak memory {self.peak_mb():,} MB")
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
