@@ -241,6 +241,22 @@ def _log_search_index(outcome: SearchIndexReport | SearchIndexError) -> None:
 _background_indexer = BackgroundIndexer(_log_search_index)
 
 
+HOME_HUBS = 20
+"""Hubs listed on the home page: the most cited, so the page stays small at any corpus size."""
+
+
+def most_cited_hubs(site: Site, limit: int) -> list[str]:
+    """The `limit` works with hub sections cited by the most corpus papers, plus every one the maintainers
+    marked canonical (an editorial choice the home page must not hide)."""
+
+    def citing(pid: str) -> int:
+        return len({citation.citing for citation in site.cited_by.get(pid, ())})
+
+    ranked = sorted(site.hubs, key=lambda pid: (-citing(pid), pid))
+    canonical = [pid for pid in ranked[limit:] if pid in site.papers and site.papers[pid].record.canonical]
+    return ranked[:limit] + canonical
+
+
 def home_variables(site: Site) -> dict[str, Any]:
     """What content/index.md may use through mkdocs-macros. Lists arrive as escaped HTML."""
     stats = site.stats
@@ -249,6 +265,7 @@ def home_variables(site: Site) -> dict[str, Any]:
         *(loaded.record for loaded in site.corpus.syntheses.values()),
     ]
     newest = sorted(records, key=lambda record: (record.added or "", record.id), reverse=True)[:8]
+    shown_hubs = most_cited_hubs(site, HOME_HUBS)
     renderer = Renderer(site)
     links = renderer.links("")
     render = renderer.env.get_template
@@ -263,6 +280,8 @@ def home_variables(site: Site) -> dict[str, Any]:
             "ledger_rows": stats.rows_read,
         },
         "newest_html": render("kb/partials/newest.html").render(records=newest, links=links, site=renderer.view),
-        "hubs_html": render("kb/partials/hubs.html").render(hubs=sorted(site.hubs), links=links, site=renderer.view),
+        "hubs_html": render("kb/partials/hubs.html").render(
+            hubs=shown_hubs, more=len(site.hubs) - len(shown_hubs), links=links, site=renderer.view
+        ),
         "hub_threshold": site.settings.hub_threshold,
     }

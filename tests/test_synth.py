@@ -43,7 +43,7 @@ def test_synthetic_corpus_validates_strictly_and_builds(corpus: Path) -> None:
     build = kb(corpus, "build", "--strict")
     assert build.returncode == 0, build.stderr
     for stage in ("validate", "render", "mkdocs build"):  # not a terminal: one plain line per stage, with its time
-        assert re.search(rf"^kb: {stage}: \d+\.\d s$", build.stderr, re.MULTILINE), build.stderr
+        assert re.search(rf"^kb: {stage}: \d+\.\d s, peak memory [\d,]+ MB$", build.stderr, re.MULTILINE), build.stderr
     site = corpus / "site"
     locked = [line for line in (corpus / "urls.lock").read_text(encoding="utf-8").splitlines() if "#" not in line]
     for url in locked:  # every locked page exists: live pages, alias redirects, claim tombstones
