@@ -57,9 +57,50 @@ nav:
 @dataclass
 class Run:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the largest single process (wait4's ru_maxrss: the child or one of its descendants)
     returncode: int
     log: str
+    tree_peak_mb: float = 0.0  # the whole process tree at its peak (PSS summed: shared pages counted once)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+class TreeMemory:
+    """Samples the memory of a process and all its descendants (forked writers, Pagefind) every 0.2 s:
+    a machine with 1 GiB must hold them all at once, which one process's ru_maxrss does not show."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_mb = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak_mb = max(self.peak_mb, sum(_pss_mb(pid) for pid in _descendants(self.pid)))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
 
 
 class Figures(dict[str, str]):
@@ -89,11 +130,13 @@ def run(args: list[str], nice: int = 0) -> Run:
         child = subprocess.Popen(
             args, cwd=tempfile.gettempdir(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(nice)
         )
+        tree = TreeMemory(child.pid)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - started
+        tree_peak = tree.stop()
         child.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
-        return Run(elapsed, usage.ru_maxrss / 1024, child.returncode, log.read())
+        return Run(elapsed, usage.ru_maxrss / 1024, child.returncode, log.read(), tree_peak)
 
 
 def kb(root: Path, *args: str, nice: int = 0) -> Run:
@@ -264,7 +307,9 @@ def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profi
             print(build.log[-3000:], file=sys.stderr)
             return result
         figures["kb build"] = f"{build.seconds:.1f} s"
-        figures["peak RSS (kb build)"] = f"{build.peak_mb:,.0f} MB"
+        figures["peak RSS (kb build, largest process)"] = f"{build.peak_mb:,.0f} MB"
+        figures["peak memory (kb build, all processes at once, PSS)"] = f"{build.tree_peak_mb:,.0f} MB"
+        figures["kb build stages"] = "; ".join(re.findall(r"^kb: ([a-z ]+: [\d.]+ s)", build.log, re.MULTILINE))
         site = site_figures(root / "site")
         pages = int(site.pop("_pages"))
         figures.update(site)

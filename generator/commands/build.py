@@ -6,6 +6,7 @@ build from the cache; the problems `kb` printed are not logged a second time.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
     _show_mkdocs_warnings()
+    gc.freeze()  # the built site lives until the process ends: the collector need not rescan it during MkDocs
     overrides: dict[str, Any] = {"strict": strict}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
