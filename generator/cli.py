@@ -8,6 +8,8 @@ read here (`read_inputs`) and passed to the pipeline as options.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -208,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The process ends with the command: its last full collection would walk every object of the
+    # build (2 s at 10,000 papers) only to free memory the exit frees anyway.
+    atexit.register(gc.freeze)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

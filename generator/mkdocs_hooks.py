@@ -1,14 +1,18 @@
 """MkDocs hooks: plain `mkdocs build` and `mkdocs serve` run the same pipeline as `kb build`.
 
-Generated pages enter as virtual files with an empty Markdown body; their
-finished HTML replaces the content in `on_page_content`, with the title and
-table of contents set from our own page objects. Titles are HTML-escaped here
-because Material prints `page.meta.title` into <title> and the header unescaped.
+Generated pages enter as virtual files with an empty Markdown body, and the title
+and table of contents are set from our own page objects. Their finished HTML and
+head metadata wait on disk (pipeline/spool.py): MkDocs holds a short placeholder
+for each (`on_page_content`), which `on_post_page` replaces in the themed page,
+so no more than one page's HTML is in memory at a time. Generated files are
+copied from the spool. Titles are HTML-escaped here because Material prints
+`page.meta.title` into <title> and the header unescaped.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,7 @@ from generator.model.site import Site
 from generator.pipeline.build import build, read_inputs, render_cache
 from generator.pipeline.cache import served_claims, served_files
 from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
-from generator.publish import claim_pages, content_guard
+from generator.publish import claim_pages, compact, content_guard
 from generator.publish.claim_pages import ShellTheme
 from generator.publish.search import BackgroundIndexer, SearchIndexError, SearchIndexReport, index_site
 from generator.urls import page_source
@@ -40,6 +44,13 @@ log = logging.getLogger(PROBLEM_LOGGER)
 # 10,000 papers /papers/ alone would be a 170 KB search fragment fetched by most queries.
 UNSEARCHED_KINDS = frozenset({"claim", "category", "explorer", "index"})
 
+_PLACEHOLDER = f"<!-- kb {secrets.token_hex(8)}"
+"""Marks where a spooled head or body goes; unguessable, so no page text can stand in for it."""
+HEAD_PLACEHOLDER = f"{_PLACEHOLDER} head -->"
+BODY_PLACEHOLDER = f"{_PLACEHOLDER} body -->"
+BODY_WITH_H1_PLACEHOLDER = f"{_PLACEHOLDER} body <h1 -->"
+"""Material adds an <h1> to content that has none, so the placeholder shows whether the body has one."""
+
 
 @dataclass
 class _BuildState:
@@ -49,6 +60,9 @@ class _BuildState:
     site: Site | None = None
     output: Output | None = None
     pages: dict[str, RenderedPage] = field(default_factory=dict)
+    shell_theme: ShellTheme | None = None
+    claim_writer: claim_pages.ClaimPageWriter | None = None
+    """Writing the claim pages since `on_files`; `on_post_build` finishes it."""
 
 
 _state = _BuildState()
@@ -98,18 +112,26 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         existing = files.get_file_from_path(src_uri)
         if existing is not None:  # reported by _refuse_shadowing; `kb serve` keeps going with the generated page
             files.remove(existing)
-        generated[src_uri] = (page.kind, page.title, page.description, page.head, page.toc, page.html)
+        generated[src_uri] = (page.kind, page.title, page.description, page.head_body, page.toc, page.body)
+    for src_uri in _state.pages:
+        files.append(_GeneratedFile.generated(config, src_uri, content=""))
     for static in _state.output.files:
-        generated[static.path] = static.content
-    for src_uri, inputs in generated.items():
-        file = _GeneratedFile.generated(config, src_uri, content="" if src_uri in _state.pages else inputs)
-        files.append(file)
+        generated[static.path] = static.data
+        files.append(_GeneratedFile.generated(config, static.path, abs_src_path=str(static.data.path)))
     contributing = Path(config.config_file_path).parent / "CONTRIBUTING.md"
     if contributing.exists() and files.get_file_from_path("contributing.md") is None:
         # One text for GitHub and the site: the maintainers' guide becomes the Contributing page.
         files.append(File.generated(config, "contributing.md", content=contributing.read_text(encoding="utf-8")))
     if _state.dirty:
         _mark_changed(files, generated, config)
+    _state.shell_theme = ShellTheme.from_mkdocs(config, [file.dest_uri for file in files])
+    if _state.command != "serve" and not _state.dirty and _state.site is not None:
+        # Claim pages are written from here on, on the other cores, while MkDocs builds its pages on this one;
+        # the site directory is clean by now. Not under `kb serve`: no fork beside the live server's threads.
+        renderer = Renderer(_state.site)  # not cached: 100,000 claim fragments would stay in memory
+        _state.claim_writer = claim_pages.ClaimPageWriter(
+            renderer, Path(config.site_dir), _state.shell_theme, renderer.all_claims(), claim_pages.cores() - 1
+        )
     return files
 
 
@@ -161,7 +183,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     page.meta = {
         "title": str(escape(plain_text(generated.title))),
         "description": str(escape(plain_text(generated.description))),
-        "kb_head": generated.head,
+        "kb_head": HEAD_PLACEHOLDER if generated.head_body else "",
         "kb_kind": generated.kind,
     }
     if generated.kind in UNSEARCHED_KINDS:
@@ -177,7 +199,26 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     page.toc = TableOfContents(
         [AnchorLink(str(escape(entry.title)), entry.anchor, entry.level) for entry in generated.toc]
     )
-    return generated.html
+    return BODY_WITH_H1_PLACEHOLDER if generated.has_h1 else BODY_PLACEHOLDER
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """The themed page gets its spooled head and body, read from disk one page at a time."""
+    generated = _state.pages.get(page.file.src_uri)
+    if generated is None:
+        return output
+    output = compact.compact_html(output)  # the theme's indentation (4 KB a page); the generated parts are compact
+    if generated.head_body:
+        output = _fill(output, HEAD_PLACEHOLDER, generated.head, page)
+    return _fill(output, BODY_WITH_H1_PLACEHOLDER if generated.has_h1 else BODY_PLACEHOLDER, generated.html, page)
+
+
+def _fill(output: str, placeholder: str, text: str, page: Page) -> str:
+    before, found, after = output.partition(placeholder)
+    if not found:  # a theme override that leaves out page.content or page.meta.kb_head would lose it silently
+        what = "head metadata (page.meta.kb_head)" if placeholder == HEAD_PLACEHOLDER else "HTML (page.content)"
+        raise Abort(f"kb: the theme did not print the generated {what} of /{page.url}")
+    return before + text + after
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -191,17 +232,19 @@ def on_post_build(config: MkDocsConfig) -> None:
     log.info(f"kb: rendered {_state.output.rendered_pages} generated pages, {rendered_claims} of {claims} claims")
     if rendered_claims != claims:
         raise Abort(f"kb: {claims} claims were read but {rendered_claims} rendered")
-    index_search(Path(config.site_dir))
-    # After the search index: claim permalinks are not searched, and Pagefind need not read them.
-    workers = 1 if _state.command == "serve" else claim_pages.cores()  # no fork beside the live server's threads
-    renderer = Renderer(site)  # not cached: 100,000 claim fragments would stay in memory; `_changed_claims` decides
-    to_write = _changed_claims(renderer) if _state.dirty else renderer.all_claims()
-    written = claim_pages.write_claim_pages(
-        renderer, Path(config.site_dir), ShellTheme.from_mkdocs(config), workers, to_write
-    )
-    if written != len(to_write) or (not _state.dirty and written != len(_state.output.streamed)):
+    writer, _state.claim_writer = _state.claim_writer, None
+    if writer is None:  # `kb serve` (and --dirty): only the claims an edit changed, in this process
+        assert _state.shell_theme is not None
+        renderer = Renderer(site)
+        to_write = _changed_claims(renderer) if _state.dirty else renderer.all_claims()
+        writer = claim_pages.ClaimPageWriter(renderer, Path(config.site_dir), _state.shell_theme, to_write)
+    # This core takes the chunks the helpers have not started. Before the search index, so the helpers have
+    # ended before Pagefind, the build's largest process, starts (it never reads claims/).
+    written = writer.finish()
+    if written != len(writer.claims) or (not _state.dirty and written != len(_state.output.streamed)):
         raise Abort(f"kb: {len(_state.output.streamed)} claim pages were planned but {written} written")
     log.info(f"kb: wrote {written} claim pages straight to {config.site_dir}")
+    index_search(Path(config.site_dir))
 
 
 def _changed_claims(renderer: Renderer) -> list[Claim]:

@@ -24,6 +24,7 @@ from generator.model.claim_ids import provisional_claim_id
 from generator.model.records import LEDGER_COLUMNS, CitationPolarity, CitationRole
 from generator.pipeline.build import build_site, collect, generate
 from generator.pipeline.render import Output
+from generator.publish import exports
 from generator.publish.exports import CITO_POLARITY, CITO_ROLE, FORMULA_PREFIXES, neutralise_formula
 from tests.conftest import REPO
 
@@ -276,3 +277,21 @@ def test_bundled_corpus_release(repo_root: Path) -> None:
     assert {"papers.csv", "claims.parquet", "citations-cito.ttl", "dataset.jsonld", "SHA256SUMS"} <= set(files)
     assert len(json.loads(files["papers.json"])) == len(site.papers)
     assert len(json.loads(files["claims.json"])) == site.stats.claims
+
+
+def test_json_tables_are_exactly_what_json_dumps_writes() -> None:
+    """table_json encodes cell by cell (fast); the file must still be byte for byte `json.dumps(rows, indent=1)`."""
+    columns = tuple(
+        exports.Column(name, kind, "") for name, kind in [("text", "string"), ("n", "int"), ("flag", "bool")]
+    )
+    rows = (
+        {"text": 'Quote "with" \\ <script>\nand a line break – ünïcödé \u2028', "n": 42, "flag": True},
+        {"text": None, "n": -1, "flag": False},
+        {"text": "", "n": 0, "flag": None},
+    )
+    out = io.BytesIO()
+    exports.table_json(exports.Table("t", "", columns, rows), out)
+    assert out.getvalue().decode("utf-8") == json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n"
+    empty = io.BytesIO()
+    exports.table_json(exports.Table("t", "", columns, ()), empty)
+    assert empty.getvalue() == b"[]\n"

@@ -123,10 +123,13 @@ def test_l2_tooltip_claims_nothing_the_record_does_not_say(site_dir: Path) -> No
 
 def test_badges_say_what_the_ledger_records(site_dir: Path) -> None:
     markup = article(site_dir, "papers/2503.23007/")
-    status = badge_titles(markup, "claim_status")
-    audit = badge_titles(markup, "audit_status")
-    assert status == ["ClaimStatus: supported — Marked supported in the ledger. (editorial)"]
-    assert audit and "does not say what the audit checked" in audit[0]
+    # A claim table's badges link to their definitions; the methodology shows each badge with it as its tooltip.
+    assert 'href="../../methodology/#claim_status-supported" data-kb-badge="claim_status">supported</a>' in markup
+    definitions = article(site_dir, "methodology/")
+    status = badge_titles(definitions, "claim_status")
+    audit = badge_titles(definitions, "audit_status")
+    assert "ClaimStatus: supported — Marked supported in the ledger. (editorial)" in status
+    assert any(t.startswith("AuditResult: pass — ") and "does not say what the audit checked" in t for t in audit)
     text = text_of(markup)
     assert "the quoted evidence backs it" not in " ".join(status) and "re-checked" not in " ".join(audit)
     assert "the quoted evidence backs it" not in text

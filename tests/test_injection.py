@@ -349,7 +349,7 @@ def test_search_index_holds_the_text_readers_see(built: tuple[Path, Path, str]) 
         records[record["url"]] = record
     paper = records["/papers/2409.02060/"]
     assert paper["meta"]["title"] == PAPER_DATA["title"]
-    assert "{{ 7*7 }}" in paper["content"] and "<script>alert('abstract')</script>" in paper["content"]
+    assert "{{ 7*7 }}" in paper["content"] and "<b onmouseover=alert('summary')>bold</b>" in paper["content"]
     old_style = records["/papers/hep-th/9901001/"]["meta"]["title"]  # the page's <h1>: invisible characters shown
     assert "U+202E" in old_style and not set("\u202e\u202c\u200b") & set(old_style)
 

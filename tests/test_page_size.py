@@ -20,11 +20,13 @@ from generator.pipeline.listings import CITED_BY_SHOWN, PAGE_SIZE, SHARD_SIZE, c
 from generator.publish.cite import ApaFormatter
 from generator.publish.permanence import url_state
 from tests.conftest import REPO
-from tests.helpers import kb
+from tests.helpers import HEADER, add_site_config, kb, row
 
 PAPERS = 600
 CLAIMS = 2500
 KB = 1024
+CLAIM_PAGE_BUDGET = 8 * KB
+"""A claim page besides its quote: the shell, the claim, its badges, its citation and its links."""
 
 
 @pytest.fixture(scope="module")
@@ -137,15 +139,15 @@ def _first_category(root: Path) -> str:
 CITERS = 420
 
 
-def _hub_corpus(root: Path) -> Path:
-    """One paper cited by CITERS others, with roles and polarities, a few left unclassified."""
+def _hub_corpus(root: Path, citers: int = CITERS) -> Path:
+    """One paper cited by `citers` others, with roles and polarities, a few left unclassified."""
     papers = root / "records" / "papers"
     papers.mkdir(parents=True)
     (root / "mkdocs.yml").write_text((REPO / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     (root / "records" / "taxonomy.yaml").write_text("categories:\n  - slug: hubs\n    title: Hubs\n", encoding="utf-8")
     (papers / "9912.00001.yaml").write_text('id: "9912.00001"\ntitle: "The hub"\n', encoding="utf-8")
     roles, polarities = ("background", "comparison", "method-basis"), ("supporting", "neutral", "contrasting")
-    for n in range(CITERS):
+    for n in range(citers):
         edge = f'  - target: "9912.00001"\n    role: {roles[n % 3]}\n' + (
             f"    polarity: {polarities[n % 3]}\n" if n % 7 else ""
         )
@@ -185,3 +187,45 @@ def test_the_papers_index_is_paginated(tmp_path: Path) -> None:
     assert sum(page.html.count("<tr><td><code>") for page in index) == CITERS + 1
     assert "kb-sortable" in index[0].html and 'href="page/2/"' in index[0].html
     assert {page.url for page in index} <= url_state(site).pages
+
+
+LONG_QUOTES = 30
+QUOTE_CHARS = 2500
+
+
+def test_a_hub_with_thirty_long_quotes_is_under_100_kb_and_its_claim_pages_are_light(tmp_path: Path) -> None:
+    """Issue #11's heaviest paper page, built through MkDocs: a hub whose 30 claims each quote 2,500 characters.
+
+    The paper page shows each quote's opening and links the claim page, which has it whole; nothing is lost.
+    """
+    root = add_site_config(_hub_corpus(tmp_path / "kb", citers=CITED_BY_SHOWN + 10))
+    sentence = "Sentence {}.{}: the router sends each token to its top two experts, and the rest idle."
+    quotes = {
+        f"c-7e57{n:04x}": " ".join(sentence.format(n, k) for k in range(40))[:QUOTE_CHARS] for n in range(LONG_QUOTES)
+    }
+    rows = [
+        row(paper_id="9912.00001v1", claim=f"Claim {n} about routing.", source_quote=quote, claim_id=claim_id)
+        for n, (claim_id, quote) in enumerate(quotes.items())
+    ]
+    (root / "ledgers").mkdir(exist_ok=True)
+    (root / "ledgers" / "hub.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    site = tmp_path / "site"
+    result = kb(root, "build", "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    paper = (site / "papers" / "9912.00001" / "index.html").read_text(encoding="utf-8")
+    assert len(paper.encode()) <= 100 * KB, f"paper page: {len(paper.encode())} bytes"  # 158 KB before
+    assert 'id="hub"' in paper and paper.count('<tr id="c-7e57') == LONG_QUOTES
+    for claim_id, quote in quotes.items():
+        assert quote[:250] in paper and quote not in paper  # the opening, cut at a word break
+        assert f'href="../../claims/{claim_id}/">Full quote ({QUOTE_CHARS} characters) on the claim page</a>' in paper
+        folder = site / "claims" / claim_id
+        claim = (folder / "index.html").read_text(encoding="utf-8")
+        assert quote in claim  # whole, in its table (and in the JSON-LD review)
+        rest = len(claim.encode()) - 2 * len(quote.encode())
+        assert rest <= CLAIM_PAGE_BUDGET, f"{claim_id}: {rest} bytes besides its quote"  # about 10 KB before
+        assert '<a href="index.json">index.json</a>' in claim and "@misc{" not in claim
+        twin = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        assert twin["source_quote"] == quote  # complete data
+        assert twin["cite"]["bibtex"].startswith(f"@misc{{kb:claim:{claim_id},")
+        assert twin["cite"]["csl"][0]["id"] == f"kb:claim:{claim_id}" and twin["cite"]["csl"][0]["type"] == "dataset"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline.build import collect, generate
+from generator.pipeline.render import Renderer
+from generator.publish import claim_pages
 from generator.publish.quotes import QuoteCheck, SourceText, match, normalise, quote_summary
 from tests.conftest import corpus_counts
 from tests.test_permanence import edit, kb
@@ -101,9 +103,15 @@ def test_quotes_checked_against_sources_and_abstracts(with_sources: Path, tmp_pa
     strict = kb(with_sources, "validate", "--strict")
     assert strict.returncode == 1 and "[quote-not-found]" in strict.stderr
 
-    html = next(p.html for p in generate(site).pages if p.url == "papers/2503.23007/")
-    assert (
-        '<span class="kb-quote-check kb-quote-check--verified" title="Found in records/sources/2503.23007v1.txt' in html
+    pages = generate(site).pages
+    html = next(p.html for p in pages if p.url == "papers/2503.23007/")
+    assert '<span class="kb-quote-check kb-quote-check--verified">quote verified</span>' in html  # the label
+    claim = claim_pages.claim_page(
+        Renderer(site), next(c for c in site.claims_by_paper["2503.23007"] if c.claim_id == "c-d9d1c8ac")
+    )
+    assert (  # and on the claim's own page, how it was checked
+        '<span class="kb-quote-check kb-quote-check--verified" title="Found in records/sources/2503.23007v1.txt'
+        in claim.html
     )
 
 

@@ -13,6 +13,7 @@ mkdocs_hooks.on_pre_build
 mkdocs_hooks.on_files
 mkdocs_hooks.on_page_markdown
 mkdocs_hooks.on_page_content
+mkdocs_hooks.on_post_page
 mkdocs_hooks.on_post_build
 _.dirty  # on_startup's parameter, part of the MkDocs signature
 mkdocs_hooks._GeneratedFile.is_modified  # MkDocs asks it on a dirty (`kb serve`) rebuild
@@ -24,6 +25,7 @@ _.Representer  # ruamel.yaml
 _._env  # mkdocs-macros' template environment, replaced by the sandbox
 _.compress_type  # zipfile.ZipInfo
 _.external_attr  # zipfile.ZipInfo
+_.atexit  # weakref.finalize: spooled files need no removal at exit (pipeline/spool.py removes the directory)
 
 # Called by pytest, http.server and html.parser by name.
 _.pytest_configure

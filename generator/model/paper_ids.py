@@ -24,6 +24,7 @@ makes a path segment longer than a file system accepts: a longer id is `id-inval
 
 from __future__ import annotations
 
+import functools
 import re
 
 NEW_ARXIV = r"\d{4}\.\d{4,5}"
@@ -57,8 +58,11 @@ def is_paper_id(identifier: str) -> bool:
     return bool(paper_scheme(identifier))
 
 
+@functools.lru_cache(maxsize=65536)
 def paper_base(identifier: str) -> str:
-    """The id that names the page: an arXiv id without its version; other ids as they are."""
+    """The id that names the page: an arXiv id without its version; other ids as they are.
+
+    Remembered: linking and the quote check ask for the base of every claim's paper several times."""
     match = ARXIV_ID_RE.fullmatch(identifier)
     return match.group("base") if match else identifier
 

@@ -30,7 +30,15 @@ MISSING = object()
 WHOLE = object()
 """The key of a lookup that iterated or counted a whole index: the page depends on all of it."""
 
-_PER_RECORD = ("papers", "cited_by", "claims_by_paper", "from_bibtex", "quote_checks", "citations")
+_PER_RECORD = (
+    "papers",
+    "cited_by",
+    "claims_by_paper",
+    "from_bibtex",
+    "quote_checks",
+    "citations",
+    "corrections_by_claim",
+)
 """SiteView indexes whose reads are recorded key by key (with `corpus.syntheses` and `title_of`)."""
 SHARED_VIEW_FIELDS = ("settings", "corpus", "hubs", "retracted_papers", "children", "ledgers")
 """SiteView fields every page may show: part of `RenderCache.shared` (of `corpus`, the categories).
@@ -150,7 +158,7 @@ class _CachingRenderer(Renderer):
             return dataclasses.replace(entry.page)  # the builder sets record_json and head on its own copy
         self.reads.current = {}
         try:
-            fresh = super().page(template, url, kind, title, description, **context)
+            fresh = super().page(template, url, kind, title, description, **context).spool()  # cached on disk
             cache.entries[url] = _Entry(template, (kind, title, description), context, self.reads.current, fresh)
         finally:
             self.reads.current = None

@@ -23,9 +23,9 @@ from generator.model.site import Edge, Site
 
 PAGE_SIZE = 100
 """Papers on a category page or the papers index, claims on an explorer page, citing papers on a cited-by page."""
-CITED_BY_SHOWN = 50
+CITED_BY_SHOWN = 25
 """Citing papers a paper page lists itself; a longer list is paginated on `papers/<id>/cited-by/`."""
-SHARE_SHOWN = 10
+SHARE_SHOWN = 5
 """Citing papers named under each role or polarity share on a hub page (the counts cover them all)."""
 SHARD_SIZE = 2000
 """Claims in one explorer data shard: about 0.3 MB of JSON."""

@@ -2,7 +2,10 @@
 
 YAML goes through a strict SafeLoader subclass that refuses duplicate keys,
 tags, anchors, aliases and merge keys, and keeps a line/column mark for every
-node. CSV is read with the csv module, never with type inference: every cell
+node. A record that cannot use any of those features (a cheap scan of its text
+shows it) is composed by libyaml in C instead, with the same nodes and marks;
+on any doubt or error the strict loader reads it again and words the problem.
+CSV is read with the csv module, never with type inference: every cell
 stays the exact text the contributor wrote.
 """
 
@@ -12,6 +15,9 @@ import contextlib
 import csv
 import functools
 import io
+import os
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +113,21 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+class _NeedsStrictLoader(Exception):
+    """The fast path met something only StrictLoader words exactly (here: nesting deeper than allowed)."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    """One object for equal key paths and marks: thousands of records repeat the same ones."""
+    return value
+
+
 def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
-    doc.marks.setdefault(key_path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if len(key_path) >= MAX_YAML_DEPTH:  # StrictLoader refuses this while composing; libyaml does not
+        raise _NeedsStrictLoader
+    if key_path not in doc.marks:
+        doc.marks[key_path] = _shared((node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -123,7 +142,7 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
                     "a key must be plain text, not a list or mapping",
                     "write `field: value`; a `?` or `[` before the colon makes a complex key",
                 )
-            key = str(key_node.value)
+            key = sys.intern(str(key_node.value))  # thousands of records share a few dozen field names
             if key in result:
                 first_line = doc.marks[(*key_path, key)][0]
                 raise _YamlRefused(
@@ -132,11 +151,12 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
                     f"duplicate key `{key}` (first set on line {first_line})",
                     "keep one of the two; YAML would silently use the last",
                 )
-            doc.marks[(*key_path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _to_python(value_node, (*key_path, key), doc)
+            child_path = _shared((*key_path, key))
+            doc.marks[child_path] = _shared((key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+            result[key] = _to_python(value_node, child_path, doc)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*key_path, i), doc) for i, item in enumerate(node.value)]
+        return [_to_python(item, _shared((*key_path, i)), doc) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
     if len(node.value) > MAX_CELL_CHARS:
         raise _YamlRefused(
@@ -169,7 +189,7 @@ def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument 
     rebuild re-parses only the records that were edited. Its problems are replayed.
     """
     stat = path.stat()
-    doc, found = _read_yaml_once(str(path.resolve()), stat.st_mtime_ns, stat.st_size, display_path)
+    doc, found = _read_yaml_once(os.path.abspath(path), stat.st_mtime_ns, stat.st_size, display_path)
     problems.extend(found)
     return doc
 
@@ -228,6 +248,9 @@ def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocumen
     text = _read_utf8(path, display_path, problems, MAX_YAML_BYTES, YAML_READ_HINTS)
     if text is None:
         return None
+    fast = _compose_with_libyaml(text, display_path)
+    if fast is not None:
+        return fast
     doc = RawDocument(display_path, None)
     try:
         loader = StrictLoader(text)
@@ -278,6 +301,45 @@ def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocumen
         problems.add(
             "yaml-syntax", Location(display_path, 1), "", str(exc).splitlines()[0], "check the quoting on this line"
         )
+        return None
+    finally:
+        loader.dispose()
+    return doc
+
+
+_LIBYAML_UNSURE_CHARACTER = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+"""Tabs, other line breaks and BOMs: the two parsers accept or count them differently."""
+_NODE_PROPERTY = re.compile(r"""[&*!%](?<![^\s\[\]{},:?'"-][&*!%])""")
+"""Anything that could start an anchor, alias, tag or directive (a `&*!%` not inside a word). libyaml resolves
+them silently, so they must never reach it; one inside a text only costs the slower path."""
+_STRUCTURE = "-:?[{"
+MAX_LIBYAML_STRUCTURE = 2_000
+"""Each level of nesting needs one of these characters; below this many, libyaml's recursion cannot exhaust the stack."""
+
+
+def _compose_with_libyaml(text: str, display_path: str) -> RawDocument | None:
+    """The fast path: compose in C (libyaml) what StrictLoader would accept with the same nodes and marks.
+
+    It is taken only when the text has none of the features StrictLoader refuses and none of the characters
+    the two parsers treat differently; anything else, including every error, returns None so that StrictLoader
+    reads the file again and words its problems as always.
+    """
+    if (
+        not yaml.__with_libyaml__
+        or _LIBYAML_UNSURE_CHARACTER.search(text)
+        or _NODE_PROPERTY.search(text)
+        or yaml.reader.Reader.NON_PRINTABLE.search(text)
+        or sum(text.count(ch) for ch in _STRUCTURE) > MAX_LIBYAML_STRUCTURE
+    ):
+        return None
+    loader = yaml.CSafeLoader(text)
+    doc = RawDocument(display_path, None)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        doc.data = _to_python(root, (), doc)
+    except Exception:  # noqa: BLE001 - any doubt goes to StrictLoader, which reports it
         return None
     finally:
         loader.dispose()
@@ -408,7 +470,7 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], display_path: str, prob
     for line, cells in records:
         if not cells:
             continue  # a blank line
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # every cell blank
             problems.add(
                 "csv-blank-row",
                 Location(display_path, line),
@@ -427,7 +489,9 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], display_path: str, prob
                 _field_count_hint(cells, len(columns)),
             )
             continue
-        too_long = [(i, c, v) for i, (c, v) in enumerate(zip(columns, cells, strict=True)) if len(v) > MAX_CELL_CHARS]
+        too_long = max(map(len, cells)) > MAX_CELL_CHARS and [
+            (i, c, v) for i, (c, v) in enumerate(zip(columns, cells, strict=True)) if len(v) > MAX_CELL_CHARS
+        ]
         if too_long:
             index, column, value = too_long[0]
             problems.add(

@@ -6,7 +6,10 @@ that fails is reported and left out, and the counts say so.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import gc
 import re
 import types
 import typing
@@ -121,7 +124,28 @@ def _link_target(path: Path) -> str:
     return f"points to {target.as_posix()}"
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> typing.Iterator[None]:
+    """Loading makes millions of objects that all stay alive and form no garbage cycles: left running, the cycle
+    collector would scan the growing heap again and again for nothing. On the way out they join the oldest
+    generation unscanned (freeze, then unfreeze), instead of all being scanned by the next young collection."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def validate_corpus(root: Path, problems: Problems) -> Corpus:
+    with _cycle_collector_paused():
+        return _validate_corpus(root, problems)
+
+
+def _validate_corpus(root: Path, problems: Problems) -> Corpus:
     corpus = Corpus()
     yaml_files, bib_files, csv_files = discover(root, problems)
     if not input_caps.check_caps(root, [*yaml_files, *bib_files, *csv_files], csv_files, problems):
@@ -550,7 +574,8 @@ def _check_text(doc: load.RawDocument, problems: Problems) -> bool:
     """Control characters are refused; bidi overrides and zero-width characters are shown visibly, with a warning."""
     ok = True
     for key_path, value in _walk_strings(doc.data, ()):
-        ok = check_string(value, doc.location(key_path), _dotted(key_path), problems) and ok
+        if not value.isprintable():  # most texts pass in C; only the others need their location worked out
+            ok = check_string(value, doc.location(key_path), _dotted(key_path), problems) and ok
     return ok
 
 
@@ -599,8 +624,10 @@ def _walk_strings(data: Any, key_path: tuple[str | int, ...]) -> typing.Iterator
 
 def _validate_rows(ledger: load.RawLedger, problems: Problems) -> list[Claim]:
     claims: list[Claim] = []
+    columns = {name: index for index, name in enumerate(ledger.columns, start=1)}  # every row has these cells
+    checked_columns = [name for name in ledger.columns if name not in ID_COLUMNS]  # ids: by the model's patterns
     for row in ledger.rows:
-        claim = _validate_row(ledger.path, row, problems)
+        claim = _validate_row(ledger.path, row, columns, checked_columns, problems)
         if claim is not None:
             claims.append(claim)
     return claims
@@ -627,12 +654,14 @@ _ROW_VALUE_ERRORS: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 
-def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | None:
+def _validate_row(
+    path: str, row: load.RawRow, columns: dict[str, int], checked_columns: list[str], problems: Problems
+) -> Claim | None:
     cells = row.cells
-    columns = {name: index for index, name in enumerate(cells, start=1)}
     text_ok = True
-    for column, value in cells.items():
-        if column not in ID_COLUMNS:  # ids are checked against their patterns by the model
+    for column in checked_columns:
+        value = cells[column]
+        if not value.isprintable():  # most cells pass in C; only the others need a location
             text_ok = check_string(value, Location(path, row.line, columns[column]), column, problems) and text_ok
     try:
         checked = LedgerRow.model_validate(cells)
@@ -653,7 +682,6 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
             "run `kb ids` to assign one; until then its anchor may change when the text changes",
             Severity.WARNING,
         )
-    fit_verdict, _, fit_reason = checked.taxonomy_fit.partition(":")
     return Claim(
         claim_id=claim_id,
         paper_id=checked.paper_id,
@@ -663,7 +691,7 @@ def _validate_row(path: str, row: load.RawRow, problems: Problems) -> Claim | No
         source_depth=checked.source_depth,
         source_quote=checked.source_quote,
         page_or_section=checked.page_or_section,
-        taxonomy_fit=TaxonomyFit(fit_verdict, fit_reason.strip()),
+        taxonomy_fit=_parse_taxonomy_fit(checked.taxonomy_fit),
         taxonomy_fit_raw=checked.taxonomy_fit,
         audit=parse_audit(checked.audit_status),
         audit_raw=checked.audit_status,
@@ -692,8 +720,18 @@ def _report_row_error(path: str, line: int, columns: dict[str, int], error: Any,
         problems.add("field-invalid", location, column, str(error["msg"]), "")
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_taxonomy_fit(text: str) -> TaxonomyFit:
+    """`in-scope: routing-specific result` -> verdict and reason; remembered like `parse_audit`."""
+    verdict, _, reason = text.partition(":")
+    return TaxonomyFit(verdict, reason.strip())
+
+
+@functools.lru_cache(maxsize=4096)
 def parse_audit(text: str) -> Audit:
-    """`pass; full-text verified; report=audit_report.md` -> result, notes, attributes."""
+    """`pass; full-text verified; report=audit_report.md` -> result, notes, attributes.
+
+    Remembered: ledgers repeat a few audit texts over thousands of rows, and an Audit is immutable."""
     parts = [part.strip() for part in text.split(";")]
     result, rest = parts[0], parts[1:]
     notes = tuple(p for p in rest if p and "=" not in p)

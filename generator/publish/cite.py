@@ -292,12 +292,18 @@ class Citations(Mapping[str, PageCitation]):
             for pid in sorted(site.claims_by_paper)
             for claim in site.claims_by_paper[pid]
         }
+        self.last: tuple[str, PageCitation] | None = None
+        """The claim citation made last: a claim page reads its own twice (the page and its JSON twin)."""
 
     def __getitem__(self, url: str) -> PageCitation:
         if url in self.records:
             return self.records[url]
+        if self.last is not None and self.last[0] == url:
+            return self.last[1]
         claim, paper = self.claims[url]
-        return claim_citation(self.settings, self.apa, claim, paper.record if paper else None)
+        citation = claim_citation(self.settings, self.apa, claim, paper.record if paper else None)
+        self.last = (url, citation)
+        return citation
 
     def __iter__(self) -> Iterator[str]:
         yield from self.records

@@ -11,10 +11,14 @@ they are rendered, by every core when there are many.
 
 from __future__ import annotations
 
+import fnmatch
 import multiprocessing
 import os
+import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +26,20 @@ from markupsafe import Markup, escape
 
 from generator import urls
 from generator.model.records import Claim
-from generator.pipeline.render import RenderedPage, Renderer, json_twin, plain_text
+from generator.pipeline.render import RenderedPage, Renderer, plain_text, twin_json
 from generator.publish import metadata
 from generator.publish.cite import absolute_url, site_base
-from generator.urls import safe_join
 
 SLOTS = ("title", "description", "canonical", "head", "content")
 SHELL_URL = urls.claim_url("c-00000000")
 """Every claim page is two levels deep (`claims/c-…/`), so one shell, linked from any of them, serves them all."""
 KB_SCRIPT = "assets/kb.js"
 """The only script a claim page needs: copy buttons and the palette toggle."""
+MATERIAL_STYLESHEETS = ("main.*.min.css", "palette.*.min.css")
 PARALLEL_FROM = 2000
 """Fewer claims than this are written in-process: starting workers costs more than it saves."""
+CHUNK = 200
+"""Claim pages a writer takes at a time: small, so that no core waits long for the last one."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +63,15 @@ class ShellTheme:
     favicon: str = ""
 
     @classmethod
-    def from_mkdocs(cls, config: Any) -> ShellTheme:
-        """Material's hashed stylesheets as the build copied them, the configured palette and extra CSS."""
-        site_dir = Path(config.site_dir)
+    def from_mkdocs(cls, config: Any, site_files: Iterable[str]) -> ShellTheme:
+        """Material's hashed stylesheets among the site's files (MkDocs' `Files`, by their path in the site),
+        the configured palette and extra CSS. Known before MkDocs copies them, so claim pages can be written
+        while it builds the other pages."""
         material = sorted(
-            path.relative_to(site_dir).as_posix()
-            for pattern in ("main.*.min.css", "palette.*.min.css")
-            for path in (site_dir / "assets" / "stylesheets").glob(pattern)
+            path
+            for path in site_files
+            if posixpath.dirname(path) == "assets/stylesheets"
+            and any(fnmatch.fnmatchcase(posixpath.basename(path), pattern) for pattern in MATERIAL_STYLESHEETS)
         )
         theme = config.theme
         palette = theme.get("palette") or []
@@ -114,6 +122,9 @@ def claim_page(renderer: Renderer, claim: Claim) -> RenderedPage:
     """One claim's page fragment with its head metadata, as every other generated page has them."""
     page = renderer.claim_page(claim)
     metadata.render_head(renderer, page, ({}, {page.url: claim}))
+    citation = renderer.site.citations.get(page.url)
+    if citation is not None:  # the page shows the APA line and links here for BibTeX and CSL-JSON
+        page.record_json = {**(page.record_json or {}), "cite": {"bibtex": citation.bibtex, "csl": [citation.csl]}}
     return page
 
 
@@ -133,27 +144,86 @@ def claim_page_html(renderer: Renderer, shell: Shell, claim: Claim) -> tuple[str
         "head": page.head,
         "content": page.html,
     })  # fmt: skip
-    return page.url, html, json_twin(page).content
+    return page.url, html, twin_json(page)
 
 
 def write_claims(renderer: Renderer, shell: Shell, claims: list[Claim], out_dir: Path) -> int:
+    """Plain os calls: pathlib objects, `resolve()` and text-mode files were a quarter of the writing. Every URL
+    is `urls.claim_url` of a claim id, which refuses any id but `c-` and hex, so the folder is inside `out_dir`."""
+    root = str(out_dir)
     for claim in claims:
         url, html, twin = claim_page_html(renderer, shell, claim)
-        folder = safe_join(out_dir, url)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.html").write_text(html, encoding="utf-8")
-        (folder / "index.json").write_bytes(twin)
+        folder = os.path.join(root, url)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:  # the first claim page: `claims/` is not there yet
+            os.makedirs(folder)
+        with open(os.path.join(folder, "index.html"), "wb") as page_file:
+            page_file.write(html.encode())
+        with open(os.path.join(folder, "index.json"), "wb") as twin_file:
+            twin_file.write(twin)
     return len(claims)
 
 
-_job: tuple[Renderer, Shell, list[Claim], Path, int] | None = None
-"""The work the forked writers share (inherited by fork, never pickled)."""
+class ClaimPageWriter:
+    """Writes claim pages CHUNK at a time: forked helpers take chunks from the moment it is made (MkDocs builds
+    its own pages meanwhile, on one core) and `finish` takes the rest here, so every core ends at about once."""
+
+    def __init__(
+        self, renderer: Renderer, out_dir: Path, theme: ShellTheme, claims: list[Claim], helpers: int = 0
+    ) -> None:
+        global _writer
+        self.renderer, self.out_dir, self.claims = renderer, out_dir, claims
+        self.shell = Shell.render(renderer, theme)
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        self.helpers = helpers if forks and len(claims) >= PARALLEL_FROM else 0
+        self.pool: Pool | None = None
+        self.results: list[AsyncResult[int]] = []
+        if not self.helpers:
+            self.next_chunk = None
+            return
+        context = multiprocessing.get_context("fork")
+        self.next_chunk = context.Value("q", 0)
+        _writer = self  # inherited by the helpers when the pool forks them, never pickled
+        try:
+            self.pool = context.Pool(self.helpers)
+        finally:
+            _writer = None
+        self.results = [self.pool.apply_async(_help) for _ in range(self.helpers)]
+
+    def write_chunks(self) -> int:
+        """Take chunks until none is left (all of them without helpers); returns the pages written."""
+        if self.next_chunk is None:
+            return write_claims(self.renderer, self.shell, self.claims, self.out_dir)
+        written = 0
+        while True:
+            with self.next_chunk.get_lock():
+                number = self.next_chunk.value
+                self.next_chunk.value = number + 1
+            chunk = self.claims[number * CHUNK : (number + 1) * CHUNK]
+            if not chunk:
+                return written
+            written += write_claims(self.renderer, self.shell, chunk, self.out_dir)
+
+    def finish(self) -> int:
+        """Write what the helpers have not taken, wait for them; returns how many pages were written in all."""
+        try:
+            written = self.write_chunks()
+            return written + sum(result.get() for result in self.results)  # a helper's error is raised here
+        finally:
+            if self.pool is not None:  # the helpers are done, or the build has failed: none is left running
+                self.pool.terminate()
+                self.pool.join()
 
 
-def _write_share(index: int) -> int:
-    assert _job is not None
-    renderer, shell, claims, out_dir, workers = _job
-    return write_claims(renderer, shell, claims[index::workers], out_dir)
+_writer: ClaimPageWriter | None = None
+
+
+def _help() -> int:
+    assert _writer is not None
+    return _writer.write_chunks()
 
 
 def cores() -> int:
@@ -164,15 +234,6 @@ def write_claim_pages(
     renderer: Renderer, out_dir: Path, theme: ShellTheme, workers: int = 1, claims: list[Claim] | None = None
 ) -> int:
     """Write every claim page (or only `claims`: `kb serve` rewrites those an edit changed) and its twin into
-    `out_dir`; returns how many were written."""
-    global _job
+    `out_dir` on `workers` cores; returns how many were written."""
     claims = renderer.all_claims() if claims is None else claims
-    shell = Shell.render(renderer, theme)
-    if workers < 2 or len(claims) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return write_claims(renderer, shell, claims, out_dir)
-    _job = (renderer, shell, claims, out_dir, workers)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return sum(pool.map(_write_share, range(workers)))
-    finally:
-        _job = None
+    return ClaimPageWriter(renderer, out_dir, theme, claims, helpers=workers - 1).finish()

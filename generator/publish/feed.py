@@ -171,4 +171,4 @@ def render_feed(site: Site, entries: list[FeedEntry]) -> bytes:
 
 def build_feed(renderer: Renderer, output: Output) -> None:
     site = renderer.site
-    output.files.append(StaticFile(FEED_PATH, render_feed(site, collect_entries(site))))
+    output.files.append(StaticFile.spooled(FEED_PATH, render_feed(site, collect_entries(site))))

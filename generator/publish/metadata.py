@@ -3,11 +3,12 @@
 * Paper pages describe the arXiv paper the way reference managers expect
   (`citation_title`, one `citation_author` per author, `citation_arxiv_id`,
   `citation_pdf_url`, ...), and carry a JSON-LD graph: the ScholarlyArticle,
-  the WebPage about it, and one ClaimReview per ledger claim whose
-  `itemReviewed` is a schema.org Claim appearing in the article.
+  the WebPage about it, and a reference (`@id`, on the claim's page) to the
+  ClaimReview of each of its claims.
+* Claim pages carry their claim's whole ClaimReview, whose `itemReviewed` is a
+  schema.org Claim appearing in the article.
 * Synthesis pages are a CreativeWork with its correction history as
   schema.org `correction` entries (CorrectionComment).
-* Claim pages carry the ClaimReview of their claim.
 * Every generated page gets OpenGraph tags and the Atom feed link.
 
 All of it goes through `templates/kb/partials/head.html` with autoescape on,
@@ -86,8 +87,8 @@ def article_reference(paper: Paper | None, paper_id: str) -> dict[str, Any]:
     return node
 
 
-def claim_review(site: Site, claim: Claim, appearance: dict[str, Any], quote: bool = True) -> dict[str, Any]:
-    """A claim's ClaimReview; `quote=False` leaves out the evidence quote (reviewBody), which the claim's own page carries."""
+def claim_review(site: Site, claim: Claim, appearance: dict[str, Any]) -> dict[str, Any]:
+    """A claim's ClaimReview, as its own page carries it."""
     url = absolute_url(site.settings, urls.claim_url(claim.claim_id))
     review: dict[str, Any] = {
         "@type": "ClaimReview",
@@ -103,7 +104,7 @@ def claim_review(site: Site, claim: Claim, appearance: dict[str, Any], quote: bo
         },
         "itemReviewed": {"@type": "Claim", "@id": f"{url}#claim", "appearance": appearance},  # its text: claimReviewed
     }
-    if quote and claim.source_quote:
+    if claim.source_quote:
         where = f" ({claim.page_or_section})" if claim.page_or_section else ""
         review["reviewBody"] = f"Evidence quoted from {paper_label(claim.paper_id)}{where}: {claim.source_quote}"
     if claim.paper_base in site.retracted_papers:
@@ -156,9 +157,14 @@ def paper_jsonld(site: Site, paper: Paper, page_url: str) -> dict[str, Any]:
     }
     if paper.added:
         webpage["dateCreated"] = paper.added
-    # Without their quotes: a paper's 30 long quotes, already in its claim table, doubled the page.
-    reviews = [claim_review(site, claim, reference, quote=False) for claim in site.claims_by_paper.get(paper.id, [])]
+    # Pointers only: each claim's page carries its whole ClaimReview (30 of them were a third of a paper page).
+    reviews = [review_reference(site, claim) for claim in site.claims_by_paper.get(paper.id, [])]
     return {"@context": SCHEMA_ORG, "@graph": [article, webpage, *reviews]}
+
+
+def review_reference(site: Site, claim: Claim) -> dict[str, Any]:
+    """A claim's ClaimReview by reference: its `@id`, on the claim page that describes it in full."""
+    return {"@type": "ClaimReview", "@id": absolute_url(site.settings, urls.claim_url(claim.claim_id)) + "#review"}
 
 
 def synthesis_jsonld(site: Site, synthesis: Synthesis, page_url: str) -> dict[str, Any]:

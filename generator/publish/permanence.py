@@ -176,7 +176,7 @@ def claim_tombstone(renderer: Renderer, claim_id: str, sid: str, event: Correcti
         kind=CLAIM_TOMBSTONE_KIND,
         title=f"Claim {claim_id} (withdrawn)",
         description=f"Claim {claim_id} was withdrawn: {event.description}",
-        html=str(html),
+        body=str(html),
     )
     page.record_json = {
         "claim_id": claim_id,
@@ -198,11 +198,11 @@ def build_redirects_and_tombstones(renderer: Renderer, output: Output) -> None:
         html = redirect_html(
             renderer.env, links, alias.url, alias.old_id, alias.record_id, title, site.settings.site_url
         )
-        output.files.append(StaticFile(path, html))
+        output.files.append(StaticFile.spooled(path, html))
         served.add(path)
     for claim_id, (sid, event) in sorted(_retractions(site).items()):
         if urls.claim_url(claim_id) not in served:
-            output.pages.append(claim_tombstone(renderer, claim_id, sid, event))
+            output.add(claim_tombstone(renderer, claim_id, sid, event))
 
 
 # --- urls.lock ---------------------------------------------------------------------------------

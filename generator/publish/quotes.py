@@ -19,10 +19,14 @@ which one matched.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import sys
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,22 +49,44 @@ _PLAIN = str.maketrans(
     }
 )  # fmt: skip
 _SOFT_HYPHEN_BREAK = re.compile("\u00ad\\s*")
-_LINE_BREAK_HYPHEN = re.compile(r"(?<=\w)-\s+(?=\w)")
+_LINE_BREAK_HYPHEN = re.compile(r"-(?<=\w-)\s+(?=\w)")  # starts with `-`: the regex engine looks for it fast
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
-_LOOSE_DROP = re.compile(r"[\s-]+")
+
+
+@functools.cache
+def _changed_characters() -> re.Pattern[str]:
+    """Every character `normalise` deletes or replaces: invisible format characters (category Cf in Python's
+    Unicode database) and the quote and dash styles of `_PLAIN`, as one class of code point ranges."""
+    codes = sorted({code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"} | {*_PLAIN})
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    spans = (re.escape(chr(low)) + (f"-{re.escape(chr(high))}" if high > low else "") for low, high in ranges)
+    return re.compile(f"[{''.join(spans)}]")
+
+
+def _visible_and_plain(text: str) -> str:
+    """Format characters dropped, quotes and dashes made plain: one scan in C, Python only where one occurs."""
+    return _changed_characters().sub(lambda found: _PLAIN.get(ord(found.group()), ""), text)
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _SOFT_HYPHEN_BREAK.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = text.translate(_PLAIN)
+    if text.isascii():  # no ligatures, soft hyphens or format characters; translating ASCII is fast
+        text = text.translate(_PLAIN)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = _SOFT_HYPHEN_BREAK.sub("", text)
+        text = _visible_and_plain(text)
     text = _LINE_BREAK_HYPHEN.sub("", text)
     return " ".join(text.split()).casefold()
 
 
 def loose(normalised: str) -> str:
-    return _LOOSE_DROP.sub("", normalised)
+    """Spaces and hyphens dropped. In normalised text every run of whitespace is one space."""
+    return normalised.replace(" ", "").replace("-", "")
 
 
 def _in_order(parts: list[str], haystack: str) -> bool:
@@ -92,6 +118,11 @@ def _gram_hashes(text: str) -> np.ndarray:
     return hashes
 
 
+DIRECT_SCAN_CHARS = 4_096
+"""A source up to this long (an abstract, say) is scanned for a quote straight away, which costs less than asking
+its index; the index is then built only if some quote is not found."""
+
+
 @dataclass
 class SourceText:
     """One source, normalised once, with a sorted index of its pieces.
@@ -105,13 +136,16 @@ class SourceText:
     name: str  # what to call the source in messages
     normalised: str
     loose: str
-    pieces: np.ndarray
 
     @classmethod
     def of(cls, name: str, text: str) -> SourceText:
         normalised = normalise(text)
-        loose_text = loose(normalised)
-        return cls(name, normalised, loose_text, np.sort(_gram_hashes(loose_text)))
+        return cls(name, normalised, loose(normalised))
+
+    @functools.cached_property
+    def pieces(self) -> np.ndarray:
+        """The index, built when first asked for."""
+        return np.sort(_gram_hashes(self.loose))
 
     def may_contain(self, part: str) -> bool:
         """False only when some piece of `part` (spaces and hyphens ignored) occurs nowhere in the source."""
@@ -140,12 +174,23 @@ class ScanBudget:
 
 
 def match(quote: str, source: SourceText, budget: ScanBudget | None = None) -> str | None:
-    """ "exact", "loose" or None."""
+    """ "exact", "loose" or None.
+
+    A large source is scanned only when its index shows every piece of the quote occurs in it; a small one is
+    scanned first. Either way the scan is counted exactly when the index allows it (a match implies it does)."""
     parts = _parts(quote)
-    if not parts or not all(source.may_contain(part) for part in parts):
+    if not parts:
+        return None
+    small = len(source.normalised) <= DIRECT_SCAN_CHARS
+    found = _scan(parts, source) if small else None
+    if found is None and not all(source.may_contain(part) for part in parts):
         return None
     if budget is not None:
         budget.spend(len(source.normalised) + len(source.loose))
+    return found if small else _scan(parts, source)
+
+
+def _scan(parts: list[str], source: SourceText) -> str | None:
     if _in_order(parts, source.normalised):
         return "exact"
     if _in_order([loose(part) for part in parts], source.loose):
@@ -177,28 +222,69 @@ def _spent(budget: ScanBudget | None, source: SourceText) -> bool:
     return True
 
 
-def _source_file(root: Path, claim: Claim) -> Path | None:
+SourceFile = tuple[Path, int, int]
+"""A cached source text on disk: its path, modification time and size (what a remembered check depends on)."""
+
+
+@dataclass
+class SourceCache:
+    """What one run of the quote check has looked up, each once: a paper's source file and every normalised text.
+
+    Many claims share a paper, so per claim this costs dictionary lookups instead of file system calls; and the
+    folder is listed once, so a paper without a source text costs no file system call at all."""
+
+    root: Path
+    files: dict[str, SourceFile | None] = field(default_factory=dict)
+    texts: dict[str, SourceText] = field(default_factory=dict)
+    listed: set[str] | None = None  # the source folder's file names, case-folded
+    outcomes: dict[QuoteCheck, QuoteCheck] = field(default_factory=dict)  # one object per distinct outcome
+
+    def source_file(self, claim: Claim) -> SourceFile | None:
+        if claim.paper_id not in self.files:
+            if self.listed is None:
+                self.listed = _listed(self.root.joinpath(*SOURCES_DIR))
+            self.files[claim.paper_id] = _source_file(self.root, claim, self.listed)
+        return self.files[claim.paper_id]
+
+    def text(self, key: str, make: Callable[[], SourceText]) -> SourceText:
+        """The source known by `key` (a file's path, or the abstract in one record), made when first asked for."""
+        if key not in self.texts:
+            self.texts[key] = make()
+        return self.texts[key]
+
+
+def _listed(folder: Path) -> set[str]:
+    try:
+        return {name.casefold() for name in os.listdir(folder)}
+    except OSError:  # no folder, or not one that can be read: no source texts, as when each file is looked for
+        return set()
+
+
+def _source_file(root: Path, claim: Claim, listed: set[str]) -> SourceFile | None:
     folder = root.joinpath(*SOURCES_DIR)
     for name in dict.fromkeys((claim.paper_id, claim.paper_base)):
-        candidate = folder / f"{name.replace('/', '_')}.txt"
+        file_name = f"{name.replace('/', '_')}.txt"
+        if file_name.casefold() not in listed:  # case-folded: a case-insensitive file system would find it
+            continue
+        candidate = folder / file_name
         if candidate.is_file() and not candidate.is_symlink() and not input_caps.oversized_source(candidate):
-            return candidate  # an oversized source is reported by validation and not read
+            stat = candidate.stat()
+            return candidate, stat.st_mtime_ns, stat.st_size  # an oversized source is reported by validation
     return None
 
 
-def _read(path: Path, root: Path, cache: dict[Path, SourceText]) -> SourceText:
-    if path not in cache:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        cache[path] = SourceText.of(path.relative_to(root).as_posix(), text)
-    return cache[path]
-
-
-def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText], budget: ScanBudget) -> QuoteCheck:
+def check_claim(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
     if not claim.source_quote.strip():
         return QuoteCheck("no-quote", "no quote recorded", "The ledger row has no source_quote to check.")
-    path = _source_file(site.root, claim)
-    if path is not None:
-        source = _read(path, site.root, cache)
+    found = cache.source_file(claim)
+    if found is not None:
+        path = found[0]
+        source = cache.text(
+            str(path),
+            lambda: SourceText.of(
+                path.relative_to(site.root).as_posix(), path.read_bytes().decode("utf-8-sig", errors="replace")
+            ),
+        )
     elif claim.source_depth == "abstract":
         paper = site.papers.get(claim.paper_base)
         if paper is None or not paper.record.abstract.strip():
@@ -206,7 +292,8 @@ def check_claim(site: Site, claim: Claim, cache: dict[Path, SourceText], budget:
                 "no-source", "no source text",
                 "source_depth is abstract, but the paper's record has no abstract to check the quote against.",
             )  # fmt: skip
-        source = SourceText.of(f"the abstract in {paper.doc.path}", paper.record.abstract)
+        name, abstract = f"the abstract in {paper.doc.path}", paper.record.abstract
+        source = cache.text(name, lambda: SourceText.of(name, abstract))
     else:
         wanted = f"records/sources/{claim.paper_base.replace('/', '_')}.txt"
         return QuoteCheck(
@@ -236,13 +323,11 @@ _remembered: dict[tuple[Any, ...], tuple[QuoteCheck, int]] = {}
 it scanned: an unchanged claim and source are not normalised and scanned again."""
 
 
-def _remembered_check(site: Site, claim: Claim, cache: dict[Path, SourceText], budget: ScanBudget) -> QuoteCheck:
+def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
     """`check_claim`, reused when its inputs are unchanged. The budget is spent as the check spent it, and a check
     depends on the budget only through `exhausted` before it starts, so the outcome is the same as checking again."""
-    path = _source_file(site.root, claim)
+    source = cache.source_file(claim)
     paper = site.papers.get(claim.paper_base)
-    stat = path.stat() if path is not None else None
-    source = (path, stat.st_mtime_ns, stat.st_size) if stat is not None else None
     abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
     key = (site.root, claim.source_quote, claim.source_depth, claim.paper_id, claim.paper_base, source, abstract)
     if budget.exhausted:
@@ -253,6 +338,7 @@ def _remembered_check(site: Site, claim: Claim, cache: dict[Path, SourceText], b
         return check
     left = budget.left
     check = check_claim(site, claim, cache, budget)
+    check = cache.outcomes.setdefault(check, check)  # claims of one paper share an outcome: keep it once
     if len(_remembered) > 4 * len(site.corpus.claims):  # edits come and go: keep memory in step with the corpus
         _remembered.clear()
     _remembered[key] = (check, left - budget.left)
@@ -261,7 +347,7 @@ def _remembered_check(site: Site, claim: Claim, cache: dict[Path, SourceText], b
 
 def check_quotes(site: Site) -> dict[str, QuoteCheck]:
     """The check of every claim's quote, by claim id; a quote missing from its source is a warning."""
-    cache: dict[Path, SourceText] = {}
+    cache = SourceCache(site.root)
     checks: dict[str, QuoteCheck] = {}
     budget = ScanBudget(MAX_SCANNED_CHARS)
     limit_reported = False

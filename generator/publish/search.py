@@ -11,7 +11,8 @@ What is indexed: pages whose content carries `data-pagefind-body` (overrides/mai
 sets it on every page not marked `search: exclude`; claim permalink, category and
 explorer pages repeat text already on paper pages and stay out). Table headers,
 badges and heading permalinks are left out of the index so snippets show what a
-reader wrote, not "Status Evidence Depth" or "supported".
+reader wrote, not "Status Evidence Depth" or "supported"; so is text a page repeats
+(see UNINDEXED_SELECTORS), which keeps the first query for a common word small.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ BUNDLE_DIR = "pagefind"
 # theme assets and the bundle itself. Reading 6,000 claim pages took 3/4 of the index time.
 UNREAD_DIRS = frozenset({"claims", "assets", BUNDLE_DIR})
 
-# Elements inside an indexed page whose text would only crowd result snippets.
+# Elements inside an indexed page left out of the index: text that would only crowd result
+# snippets, and text that repeats what other parts or pages hold. The first query for a word
+# fetches that word's positions on every page it is on (about 1.3 bytes each): "routing",
+# on nearly every synthetic paper, cost 252 KB at 10,000 papers when whole pages were
+# indexed. A paper is indexed by its title, facts, categories, summary and claim statements.
 UNINDEXED_SELECTORS = (
     "thead",  # column headers of every claim and data table
     "[data-kb-badge]",  # vocabulary badges: the same few labels on every row
@@ -46,6 +51,13 @@ UNINDEXED_SELECTORS = (
     ".kb-cite",  # the "Cite this page" block: URLs and BibTeX of the page itself
     ".kb-edit",  # "Edit this record · Report a problem"
     ".kb-edges",  # cites / cited-by lists: other papers' titles, found on their own pages
+    ".kb-shares",  # hub summaries: other papers' titles again
+    ".kb-co-cited",  # co-cited works: other papers' titles again
+    ".kb-explain",  # how a section is computed: the same sentences on every page
+    ".kb-note",  # annotations: editorial notes, a claim's fit reason and audit notes
+    'td[data-label="Quote"]',  # a claim's quote (and its check): the claim statement is indexed
+    'td[data-label="Page"]',  # where in the source a quote is ("p2", "§7.1")
+    ".kb-abstract",  # the source's abstract, a paper's longest text: its summary and claims stand for it
 )
 
 

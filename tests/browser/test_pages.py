@@ -118,7 +118,7 @@ def test_synthesis_page(tabs: Callable[[str], Tab], goto: Callable[..., Any]) ->
     expect(value("verification-level", "Source-grounded claims")).to_have_text("7")
     expect(value("quality-tier", "Tier")).to_have_text("Quarantine candidate")
     for dimension in ("Evidence strength", "Citation grounding", "Uncertainty disclosure", "Reproducibility status"):
-        expect(value("quality-dimensions", dimension).locator(".kb-badge--rating")).to_have_text(
+        expect(value("quality-dimensions", dimension).locator("[data-kb-badge=rating]")).to_have_text(
             re.compile("^(LOW|MEDIUM|HIGH)$")
         )
     expect(value("correction-record", "Status")).to_have_text("CURRENT")
@@ -298,6 +298,27 @@ def test_citation_copy_button(new_page: Callable[..., Any], goto: Callable[..., 
     expect(page.locator(".md-dialog")).to_contain_text("Copied to clipboard")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == (targets.first.text_content() or "").rstrip()
+
+
+def test_claim_page_palette_toggle_switches_and_is_remembered(
+    new_page: Callable[..., Any], goto: Callable[..., Any], page_paths: dict[str, str]
+) -> None:
+    """A claim page follows the reader's dark scheme, its toggle (made by assets/kb-shell.js) switches to
+    light, and a themed page opened next keeps that choice."""
+    page = new_page(color_scheme="dark")
+    goto(page, page_paths["claim"])
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    toggle = page.get_by_title("Switch to light mode")
+    expect(toggle).to_be_visible()
+    expect(page.locator('form[data-kb-palette] input[name="__palette"]')).to_have_count(2)
+    toggle.click()
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    expect(page.get_by_title("Switch to dark mode")).to_be_visible()
+    goto(page, page_paths["paper"])
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+    goto(page, page_paths["claim"])  # and the claim page reads it back before anything is drawn
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
 
 
 def test_claim_table_is_responsive(new_page: Callable[..., Any], goto: Callable[..., Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import html
 import json
 import re
 import socket
@@ -30,6 +31,9 @@ from tests.browser.conftest import CLAIM_TEXT, PAPER_ID, REPO, SynthSite, Watch
 pytestmark = pytest.mark.browser
 
 QUERY = "TopK"  # a word of CLAIM_TEXT, found on no other page of the bundled corpus
+CLAIM_ID = "c-d9d1c8ac"  # CLAIM_TEXT's row in ledgers/moe-ffn.csv, whose quote is:
+CLAIM_QUOTE = "regardless of backbone size"
+COMMON_WORD = "routing"  # on many pages of the synthetic corpus
 RESULT_LINKS = ".md-search-result__list a.md-search-result__link"
 
 
@@ -100,6 +104,61 @@ def test_search_finds_a_claims_paper_in_a_2000_paper_corpus(
     size = sum((synth_site.site_dir / path.lstrip("/")).stat().st_size for path in fetched)
     assert size <= 300_000, f"the first query fetched {size:,} bytes in {len(fetched)} files (target: 300 KB)"
     watch.assert_clean()
+
+
+def test_a_common_word_fetches_its_own_shard_and_results_as_the_list_scrolls(
+    new_page: Callable[..., Any], synth_site: SynthSite, watch: Watch
+) -> None:
+    """A word on many pages: the query runs once typing pauses, so only the shard of the whole word is fetched
+    (not one per prefix typed), and results' fragments five at a time, as many as fill the list; scrolling to
+    its end shows five more."""
+    page = new_page(color_scheme="light")
+    requests = record_requests(page)
+    page.goto(synth_site.url, wait_until="load")
+    search_header(page, COMMON_WORD)
+    expect(page.locator(".md-search-result__meta")).to_contain_text("matching documents")
+    matching = int(re.sub(r"\D", "", page.locator(".md-search-result__meta").inner_text()))
+    assert matching >= 200, f"{COMMON_WORD!r} is on {matching} pages only: not a common word in this corpus"
+    page.wait_for_load_state("networkidle")
+    fetched = [urlsplit(url).path for url in requests if "/pagefind/" in url]
+    shards = [path for path in fetched if "/pagefind/index/" in path]
+    shown = [path for path in fetched if "/pagefind/fragment/" in path]
+    assert len(shards) <= 2, f"index shards fetched for {COMMON_WORD!r}: {shards}"
+    items = page.locator(".md-search-result__item").count()
+    assert len(shown) == items < matching and items in (5, 10), f"{len(shown)} fragments fetched, {items} shown"
+    size = sum((synth_site.site_dir / path.lstrip("/")).stat().st_size for path in set(fetched))
+    assert size <= 300_000, f"the first query fetched {size:,} bytes in {len(set(fetched))} files (target: 300 KB)"
+    page.locator(".md-search-result__item").last.scroll_into_view_if_needed()
+    expect(page.locator(".md-search-result__item")).to_have_count(items + 5)
+    watch.assert_clean()
+
+
+def test_paper_is_indexed_by_what_it_says_not_by_what_it_repeats(built_site: Path) -> None:
+    """Title, summary, claim statements and ids are searched; the abstract, quotes, notes and quote checks are
+    not: each indexed word costs bytes in the first query for it, on every page that holds it."""
+    indexed = {f["url"]: f["content"] for f in fragments(built_site)}
+    paper = indexed[f"/papers/{PAPER_ID}/"]
+    shown = (built_site / "papers" / PAPER_ID / "index.html").read_text(encoding="utf-8")
+    assert CLAIM_TEXT in paper and CLAIM_ID in paper
+    assert CLAIM_QUOTE in shown and CLAIM_QUOTE not in paper, "the claim's quote is indexed"
+    for shown_not_indexed in ("taxonomy category match", "full-text verified", "audit_report.md"):
+        assert shown_not_indexed in shown and shown_not_indexed not in paper, shown_not_indexed
+    abstracts = 0
+    for url, content in indexed.items():
+        page = (built_site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+        abstract = re.search(r'<p class="kb-abstract">([^<]{40,})', page)
+        summary = re.search(r'<p class="kb-summary">([^<]+)', page)
+        if summary:
+            assert visible(summary.group(1)) in content, f"{url}: the summary is not indexed"
+        if abstract:
+            abstracts += 1
+            assert visible(abstract.group(1)) not in content, f"{url}: the abstract is indexed"
+    assert abstracts, "no indexed page shows an abstract"
+
+
+def visible(markup: str) -> str:
+    """Text between tags as a reader sees it, and as Pagefind indexes it: entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(markup).split())
 
 
 def fragments(site: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""The claim-page writer: forked helpers write exactly the pages one process writes, and every one of them."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from generator.pipeline.build import build_site
+from generator.pipeline.render import Renderer, relative_url
+from generator.publish import claim_pages
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+def test_forked_helpers_write_every_claim_page_as_one_process_does(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, _ = build_site(repo_root)
+    monkeypatch.setattr(claim_pages, "PARALLEL_FROM", 1)  # the fixture has a few claims, not thousands
+    monkeypatch.setattr(claim_pages, "CHUNK", 2)  # several chunks, so the helper and this process share them
+    renderer = Renderer(site)
+    claims = renderer.all_claims()
+    theme = claim_pages.ShellTheme(site.settings.site_name, stylesheets=("assets/kb.css",))
+    alone = claim_pages.ClaimPageWriter(renderer, tmp_path / "alone", theme, claims).finish()
+    writer = claim_pages.ClaimPageWriter(renderer, tmp_path / "shared", theme, claims, helpers=1)
+    assert writer.pool is not None, "a helper process was forked"
+    shared = writer.finish()
+    assert alone == shared == len(claims) > 2 * claim_pages.CHUNK
+    written = _files(tmp_path / "shared")
+    assert written == _files(tmp_path / "alone")
+    assert set(written) == {f"claims/{c.claim_id}/{name}" for c in claims for name in ("index.html", "index.json")}
+
+
+def test_the_claim_shell_takes_materials_stylesheets_from_the_site_files() -> None:
+    """Known from MkDocs' file list, before MkDocs copies them: the claim pages are written meanwhile."""
+    config = SimpleNamespace(site_name="KB", theme={"language": "en"}, extra_css=["assets/kb.css"])
+    site_files = [
+        "index.html",
+        "assets/stylesheets/palette.ab12.min.css",
+        "assets/stylesheets/main.cd34.min.css",
+        "assets/stylesheets/main.cd34.min.css.map",
+        "assets/stylesheets/extra/main.ef56.min.css",
+    ]
+    theme = claim_pages.ShellTheme.from_mkdocs(config, site_files)
+    assert theme.stylesheets == (
+        "assets/stylesheets/main.cd34.min.css",
+        "assets/stylesheets/palette.ab12.min.css",
+        "assets/kb.css",
+    )
+
+
+PAGES = ["", "papers/2503.23007/", "claims/c-d9d1c8ac/", "claims/page/3/", "taxonomy/moe/page/2/", "methodology/"]
+TARGETS = [
+    *PAGES,
+    "papers/2503.23007/cited-by/",
+    "claims/",
+    "assets/kb.js",
+    "feed.xml",
+    "methodology/#claim_status-supported",
+    "papers/../feed.xml",
+    "/absolute/",
+    "a//b/./c/",
+]
+
+
+@pytest.mark.parametrize("page_url", PAGES)
+def test_relative_links_are_the_shortest_relative_path(page_url: str) -> None:
+    for target in TARGETS:
+        path, _, anchor = target.partition("#")
+        expected = posixpath.relpath(path or ".", page_url or ".")
+        expected += "/" if path.endswith("/") and not expected.endswith("/") else ""
+        assert relative_url(page_url, target) == expected + (f"#{anchor}" if anchor else ""), target
+    assert relative_url("papers/1/", "taxonomy/x/") == "../../taxonomy/x/"
+    assert relative_url("papers/1/", "papers/2/#c-1") == "../2/#c-1"
