@@ -113,7 +113,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if existing is not None:  # reported by _refuse_shadowing; `kb serve` keeps going with the generated page
             files.remove(existing)
         generated[src_uri] = (page.kind, page.title, page.description, page.head_body, page.toc, page.body)
-    for src_uri in _state.pages:
         files.append(_GeneratedFile.generated(config, src_uri, content=""))
     for static in _state.output.files:
         generated[static.path] = static.data

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.model.records import Category, Claim, ExternalWork, Paper, Synthesis
 from generator.model.site import Site
+
+if TYPE_CHECKING:
+    from generator.pipeline.listings import Pager, TreeNode
 
 COMMON = ("site", "links", "badge", "page_url", "title")
 """Given to every page template besides its context: a SiteView, PageLinks, the badge helper, the page's URL
@@ -138,7 +141,7 @@ class CategoryContext:
     paper_count: int
     claim_count: int
     syntheses: Sequence[str]
-    pager: Any
+    pager: Pager
     toc: Toc
 
 
@@ -155,16 +158,16 @@ class ClaimsPageContext:
 
     claims: Sequence[Claim]
     total: int
-    pager: Any
+    pager: Pager
 
 
 @dataclass(frozen=True)
 class ExplorerContext:
     claims: Sequence[Claim]
     total: int
-    pager: Any
+    pager: Pager
     facets: Sequence[Any]
-    tree: Any
+    tree: Sequence[TreeNode]
     data_url: str
 
 
@@ -172,7 +175,7 @@ class ExplorerContext:
 class PapersIndexContext:
     papers: Sequence[Any]
     total: int
-    pager: Any
+    pager: Pager
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class CitedByContext:
     pid: str
     edges: Sequence[Any]
     total: int
-    pager: Any
+    pager: Pager
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,12 @@ class RenderedPage:
         self.head_body = spool().write_text(value) if value and isinstance(self.body, Spooled) else value
 
     def spool(self) -> RenderedPage:
+        """Move what is still text to disk; a part already spooled (a page reused by `kb serve`) stays as it is."""
         if isinstance(self.body, str):
             self.has_h1 = "<h1" in self.body
             self.body = spool().write_text(self.body)
-        if self.head_body:
-            self.head = self.head
+        if isinstance(self.head_body, str) and self.head_body:
+            self.head_body = spool().write_text(self.head_body)
         return self
 
 
