@@ -2,7 +2,8 @@
 
 For each size it writes a synthetic corpus with `kb synth`, then measures
 `kb validate` and `kb build` (wall time and the peak RSS of that process),
-pages per second, the site's size and file count, the largest page of each
+pages per second, the site's size and file count, the size of the site as
+the deflated tar GitHub's Pages deploy uploads and checks, the largest page of each
 kind, what a browser fetches to open the claim explorer, and what the first
 search query fetches (both in Debian Chromium through Playwright, from a
 local server). In the same run it times bare Material (same theme, nav
@@ -178,6 +179,23 @@ def site_figures(site: Path) -> dict[str, str]:
     return figures
 
 
+def pages_artifact_mb(site: Path) -> float:
+    """The size GitHub's Pages deploy checks against its 1 GB limit, in MB.
+
+    `actions/upload-pages-artifact` tars the site and uploads the tar with `actions/upload-artifact`,
+    which deflates it (level 6 by default); `actions/deploy-pages` then compares the uploaded artifact's
+    size with 1 GB. A tar piped through `gzip -6` is the same deflate stream give or take a header.
+    """
+    tar = subprocess.Popen(["tar", "--directory", str(site), "-cf", "-", "."], stdout=subprocess.PIPE)
+    gzip = subprocess.Popen(["gzip", "-6", "-c"], stdin=tar.stdout, stdout=subprocess.PIPE)
+    assert tar.stdout is not None and gzip.stdout is not None
+    tar.stdout.close()  # gzip holds the pipe now
+    size = sum(len(chunk) for chunk in iter(functools.partial(gzip.stdout.read, 1 << 20), b""))
+    if tar.wait() or gzip.wait():
+        raise SystemExit(f"tar | gzip of {site} failed")
+    return size / 1e6
+
+
 @contextlib.contextmanager
 def serve(site: Path) -> Iterator[str]:
     """A quiet local HTTP server for site/ on a free port."""
@@ -313,6 +331,7 @@ def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profi
         site = site_figures(root / "site")
         pages = int(site.pop("_pages"))
         figures.update(site)
+        figures["site as a Pages artifact (tar, deflated)"] = f"{pages_artifact_mb(root / 'site'):,.1f} MB"
         figures["pages/s (kb build)"] = f"{pages / build.seconds:,.0f}"
         figures.update(browser_figures(root / "site"))
         bare = bare_material(papers, Path(tmp), nice)

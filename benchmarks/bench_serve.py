@@ -6,11 +6,18 @@ Starts `kb serve` on DIR (a `kb synth` corpus), waits for the first build, then 
 title EDITS times and prints, for each, the seconds from saving the file to the server returning
 the new HTML of that paper's page (what the browser's live reload then fetches). The record is
 restored at the end. A benchmark, not a test: it prints figures and asserts nothing.
+
+    .venv/bin/python benchmarks/bench_serve.py DIR --phases [--edits 3]
+
+runs the same rebuilds in this process instead, as `kb serve` runs them (a dirty MkDocs build with the
+hooks in serve mode) but without the server and the background search index, and prints where each
+rebuild's time goes: every pipeline stage, then MkDocs and the hooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -18,6 +25,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from generator.sources.config import load_mkdocs_yml
 
@@ -42,16 +50,79 @@ def wait_for(url: str, text: str, timeout: float, every: float = 0.05) -> float 
     return None
 
 
+class StageSeconds:
+    """A pipeline `Progress` that keeps the seconds of each stage of the last build."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stage, self._started = "", 0.0
+
+    def start(self, stage: str, total: int = 0) -> None:
+        self._stage, self._started = stage, time.perf_counter()
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        self.seconds[self._stage] = time.perf_counter() - self._started
+
+
+def phases(root: Path, record: Path, original: str, edits: int) -> None:
+    """Rebuild in this process after each edit, as `kb serve` does, and print each rebuild's stages."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator import mkdocs_hooks
+    from generator.pipeline import build as pipeline
+
+    stages = StageSeconds()
+
+    def timed_inputs(root: Path, **options: Any) -> pipeline.BuildOptions:
+        return dataclasses.replace(pipeline.read_inputs(root, **options), progress=stages)
+
+    mkdocs_hooks.read_inputs = timed_inputs  # the hooks read their options here
+    # Search is indexed in the background once the page is live; left out, so each rebuild is timed alone.
+    mkdocs_hooks._background_indexer.request = lambda site_dir: None  # type: ignore[method-assign]
+
+    def rebuild() -> tuple[float, float]:
+        config = load_config(str(root / "mkdocs.yml"))
+        config.plugins.on_startup(command="serve", dirty=True)
+        started, cpu = time.perf_counter(), time.thread_time()
+        mkdocs_build(config, dirty=True)
+        return time.perf_counter() - started, time.thread_time() - cpu
+
+    seconds, _ = rebuild()
+    print(f"first build {seconds:.1f} s")
+    for edit in range(1, edits + 1):
+        record.write_text(original.replace('title: "', f'title: "Edited {edit} ', 1), encoding="utf-8")
+        stages.seconds.clear()
+        seconds, cpu = rebuild()
+        pipeline_seconds = sum(stages.seconds.values())
+        shown = ", ".join(f"{stage} {took:.2f}" for stage, took in stages.seconds.items())
+        print(f"edit {edit}: rebuilt in {seconds:.2f} s ({cpu:.2f} s CPU): {shown}; MkDocs, hooks and the rest "
+              f"{seconds - pipeline_seconds:.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--phases", action="store_true", help="rebuild in this process and time each stage")
+    parser.add_argument(
+        "--settle", type=float, default=1.0, help="seconds between edits (the search index is rebuilt meanwhile)"
+    )
     args = parser.parse_args()
     root = args.root.resolve()
     records = sorted((root / "records" / "papers").glob("*.yaml"))
     record = records[len(records) // 2]
     original = record.read_text(encoding="utf-8")
+    if args.phases:
+        try:
+            phases(root, record, original, args.edits)
+        finally:
+            record.write_text(original, encoding="utf-8")
+        return
     paper_id = next(
         line.split(":", 1)[1].strip().strip("\"'") for line in original.splitlines() if line.startswith("id:")
     )
@@ -66,12 +137,13 @@ def main() -> None:
     try:
         first = wait_for(url, paper_id, args.timeout, every=0.5)
         print(f"{len(records):,} papers: first build served after {first:.1f} s" if first else "first build timed out")
+        time.sleep(args.settle)
         for edit in range(1, args.edits + 1):
             marker = f"Edited {edit} "
             record.write_text(original.replace('title: "', f'title: "{marker}', 1), encoding="utf-8")
             took = wait_for(url, marker, args.timeout)
             print(f"edit {edit}: new HTML served {took:.2f} s after saving" if took else f"edit {edit}: timed out")
-            time.sleep(1.0)  # let the server finish its work (search index in the background)
+            time.sleep(args.settle)  # the server indexes search in the background, competing with the next rebuild
     finally:
         record.write_text(original, encoding="utf-8")
         server.terminate()

@@ -5,23 +5,33 @@ and table of contents are set from our own page objects. Their finished HTML and
 head metadata wait on disk (pipeline/spool.py): MkDocs holds a short placeholder
 for each (`on_page_content`), which `on_post_page` replaces in the themed page,
 so no more than one page's HTML is in memory at a time. Generated files are
-copied from the spool. Titles are HTML-escaped here because Material prints
+linked from the spool. Titles are HTML-escaped here because Material prints
 `page.meta.title` into <title> and the header unescaped.
+
+Material's template costs about 2 ms a page, and 10,000 paper pages differ in it only by their title,
+description, URL and toc. So a generated page outside the nav is themed once per kind, section, depth
+and shape (`on_page_context`), with markers where those go, and every page of the same shape is filled
+into that shell (`on_post_page`): the same HTML, without the template per page.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import jinja2
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
@@ -32,7 +42,7 @@ from generator.pipeline.build import build, read_inputs, render_cache
 from generator.pipeline.cache import served_claims, served_files
 from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
 from generator.publish import claim_pages, compact, content_guard
-from generator.publish.claim_pages import ShellTheme
+from generator.publish.claim_pages import Shell, ShellTheme
 from generator.publish.search import BackgroundIndexer, SearchIndexError, SearchIndexReport, index_site
 from generator.urls import page_source
 
@@ -51,6 +61,14 @@ BODY_PLACEHOLDER = f"{_PLACEHOLDER} body -->"
 BODY_WITH_H1_PLACEHOLDER = f"{_PLACEHOLDER} body <h1 -->"
 """Material adds an <h1> to content that has none, so the placeholder shows whether the body has one."""
 
+SHELL_TEMPLATE = "kb-shelled-page.html"
+"""The template of a generated page outside the nav: its body alone. `on_post_page` puts it into the
+Material page that its kind's first page was themed into (its shell), with this page's title and toc."""
+_SLOT_MARK = f"kbslot{secrets.token_hex(6)}"
+_SLOT = re.compile(f"{re.escape(_PLACEHOLDER)} (head|body)(?: <h1)? -->|{_SLOT_MARK}(\\w+?){_SLOT_MARK}")
+"""A slot of a shell: the head or body placeholder, or a marker standing for the title, description,
+canonical URL or a toc entry; letters, digits and `_` only, so no Jinja filter of Material changes it."""
+
 
 @dataclass
 class _BuildState:
@@ -62,7 +80,10 @@ class _BuildState:
     pages: dict[str, RenderedPage] = field(default_factory=dict)
     shell_theme: ShellTheme | None = None
     claim_writer: claim_pages.ClaimPageWriter | None = None
-    """Writing the claim pages since `on_files`; `on_post_build` finishes it."""
+    """Writing the claim pages since the citations stage (`kb build`) or `on_files`; `on_post_build` finishes it."""
+    env: jinja2.Environment | None = None
+    shells: dict[tuple[Any, ...], Shell] = field(default_factory=dict)
+    """One Material page per kind of generated page, section, depth and shape of head, title and toc."""
 
 
 _state = _BuildState()
@@ -75,6 +96,32 @@ class _GeneratedFile(File):
 
     def is_modified(self) -> bool:
         return self.changed
+
+    def copy_file(self, dirty: bool = False) -> None:
+        """A spooled file is linked into the site, not copied: a spool file is never written again (a new
+        build spools a new one), and the site's copy keeps the content once the spool is removed."""
+        if self.abs_src_path is None or (dirty and not self.is_modified()):
+            return super().copy_file(dirty)
+        source, target = self.abs_src_path, self.abs_dest_path
+        try:
+            os.link(source, target)
+        except FileNotFoundError:  # the first file of its folder
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.link(source, target)
+        except FileExistsError:  # `kb serve`: the last build's
+            os.unlink(target)
+            os.link(source, target)
+        except OSError:  # the spool is on another file system
+            super().copy_file(dirty)
+        return None
+
+
+class _GeneratedPage(Page):
+    """A generated page outside the nav: its HTML is finished, so no Markdown is converted for it, and it is
+    filled into the Material page its kind was themed into once (`on_page_context`)."""
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content, self.present_anchor_ids, self.links_to_anchors = "", set(), {}
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -125,12 +172,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         _mark_changed(files, generated, config)
     _state.shell_theme = ShellTheme.from_mkdocs(config, [file.dest_uri for file in files])
     if _state.command != "serve" and not _state.dirty and _state.site is not None:
-        # Claim pages are written from here on, on the other cores, while MkDocs builds its pages on this one;
-        # the site directory is clean by now. Not under `kb serve`: no fork beside the live server's threads.
-        renderer = Renderer(_state.site)  # not cached: 100,000 claim fragments would stay in memory
-        _state.claim_writer = claim_pages.ClaimPageWriter(
-            renderer, Path(config.site_dir), _state.shell_theme, renderer.all_claims(), claim_pages.cores() - 1
-        )
+        # Claim pages are written on the other cores while MkDocs builds its pages on this one: since the
+        # citations stage under `kb build`, else from here on (the site directory is clean by now). Not under
+        # `kb serve`: no fork beside the live server's threads.
+        _state.claim_writer = claim_pages.take_early(_state.site, _state.shell_theme)
+        if _state.claim_writer is None:
+            renderer = Renderer(_state.site)  # not cached: 100,000 claim fragments would stay in memory
+            _state.claim_writer = claim_pages.ClaimPageWriter(
+                renderer, Path(config.site_dir), _state.shell_theme, renderer.all_claims(), claim_pages.cores() - 1
+            )
     return files
 
 
@@ -171,6 +221,23 @@ def _refuse_shadowing(config: MkDocsConfig) -> None:
         raise Abort(f"kb: aborted: {len(clashes)} content file(s) shadow theme, override or generated files")
 
 
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    """Pages of the nav are themed one by one: Material marks their tab active."""
+    in_nav = {page.file.src_uri for page in nav.pages}
+    for file in files.documentation_pages():
+        if isinstance(file, _GeneratedFile) and file.src_uri not in in_nav:
+            _GeneratedPage(None, file, config)
+    return nav
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    """A shelled page's template prints only its body: Material themes its kind once (`on_page_context`)."""
+    assert env.loader is not None
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SHELL_TEMPLATE: "{{ page.content }}"}), env.loader])
+    _state.env, _state.shells = env, {}
+    return env
+
+
 @event_priority(50)  # before mkdocs-macros, so a page not listed in extra.kb.macro_pages never renders macros
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     generated = _state.pages.get(page.file.src_uri)
@@ -187,6 +254,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     }
     if generated.kind in UNSEARCHED_KINDS:
         page.meta["search"] = {"exclude": True}
+    if isinstance(page, _GeneratedPage) and not page.edit_url:
+        page.meta["template"] = SHELL_TEMPLATE
     return ""
 
 
@@ -201,11 +270,73 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return BODY_WITH_H1_PLACEHOLDER if generated.has_h1 else BODY_PLACEHOLDER
 
 
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+    generated = _state.pages.get(page.file.src_uri)
+    if generated is not None and page.meta.get("template") == SHELL_TEMPLATE:
+        key = _shell_key(page, generated)
+        if key not in _state.shells:
+            _state.shells[key] = _themed_shell(context, page, generated)
+    return context
+
+
+def _shell_key(page: Page, generated: RenderedPage) -> tuple[Any, ...]:
+    """What Material's page depends on besides the slots: links to the nav's pages are relative, and the
+    same from every page of a section at one depth; an empty title, description or URL falls back."""
+    meta = page.meta
+    toc_levels = tuple(link.level for link in page.toc)
+    return (
+        generated.kind, page.url.split("/", 1)[0], page.url.count("/"), generated.has_h1, bool(generated.head_body),
+        bool(meta["title"]), bool(meta["description"]), bool(page.canonical_url), toc_levels,
+    )  # fmt: skip
+
+
+def _slot(name: str) -> str:
+    return f"{_SLOT_MARK}{name}{_SLOT_MARK}"
+
+
+def _themed_shell(context: dict[str, Any], page: Page, generated: RenderedPage) -> Shell:
+    """Material's page (main.html) around this page, rendered with slots for what differs between pages."""
+    assert _state.env is not None
+    saved = page.meta, page.canonical_url, page.toc
+    page.meta = {**page.meta, **{name: _slot(name) for name in ("title", "description") if page.meta[name]}}
+    del page.meta["template"]
+    page.canonical_url = _slot("canonical") if page.canonical_url else page.canonical_url
+    page.toc = TableOfContents(
+        [AnchorLink(_slot(f"toc{i}_title"), _slot(f"toc{i}_id"), link.level) for i, link in enumerate(saved[2])]
+    )
+    try:
+        html = _state.env.get_template("main.html").render(context)
+    finally:
+        page.meta, page.canonical_url, page.toc = saved
+    shell = Shell.split(compact.compact_html(html), _SLOT)
+    for part in ("head", "body") if generated.head_body else ("body",):
+        if part not in shell.slots:
+            _missing(part, page)
+    return shell
+
+
+def _shelled(page: Page, generated: RenderedPage) -> str:
+    """A page filled into its kind's shell: what Material prints of its title, description and toc, folded as
+    `compact_html` folds the rest of the theme, then its spooled head and body."""
+    values = {
+        "title": compact.compact_html(page.meta["title"]),
+        "description": compact.compact_html(page.meta["description"]),
+        "canonical": page.canonical_url or "",
+        "head": generated.head if generated.head_body else "",
+        "body": generated.html,
+    }
+    for i, link in enumerate(page.toc):
+        values[f"toc{i}_title"], values[f"toc{i}_id"] = compact.compact_html(link.title), link.id
+    return _state.shells[_shell_key(page, generated)].fill(values)
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """The themed page gets its spooled head and body, read from disk one page at a time."""
     generated = _state.pages.get(page.file.src_uri)
     if generated is None:
         return output
+    if page.meta.get("template") == SHELL_TEMPLATE:
+        return _shelled(page, generated)
     output = compact.compact_html(output)  # the theme's indentation (4 KB a page); the generated parts are compact
     if generated.head_body:
         output = _fill(output, HEAD_PLACEHOLDER, generated.head, page)
@@ -214,10 +345,15 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 
 def _fill(output: str, placeholder: str, text: str, page: Page) -> str:
     before, found, after = output.partition(placeholder)
-    if not found:  # a theme override that leaves out page.content or page.meta.kb_head would lose it silently
-        what = "head metadata (page.meta.kb_head)" if placeholder == HEAD_PLACEHOLDER else "HTML (page.content)"
-        raise Abort(f"kb: the theme did not print the generated {what} of /{page.url}")
+    if not found:
+        _missing("head" if placeholder == HEAD_PLACEHOLDER else "body", page)
     return before + text + after
+
+
+def _missing(part: str, page: Page) -> NoReturn:
+    """A theme override that leaves out page.content or page.meta.kb_head would lose it silently."""
+    what = "head metadata (page.meta.kb_head)" if part == "head" else "HTML (page.content)"
+    raise Abort(f"kb: the theme did not print the generated {what} of /{page.url}")
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -237,13 +373,30 @@ def on_post_build(config: MkDocsConfig) -> None:
         renderer = Renderer(site)
         to_write = _changed_claims(renderer) if _state.dirty else renderer.all_claims()
         writer = claim_pages.ClaimPageWriter(renderer, Path(config.site_dir), _state.shell_theme, to_write)
-    # This core takes the chunks the helpers have not started. Before the search index, so the helpers have
-    # ended before Pagefind, the build's largest process, starts (it never reads claims/).
-    written = writer.finish()
-    if written != len(writer.claims) or (not _state.dirty and written != len(_state.output.streamed)):
-        raise Abort(f"kb: {len(_state.output.streamed)} claim pages were planned but {written} written")
-    log.info(f"kb: wrote {written} claim pages straight to {config.site_dir}")
-    index_search(Path(config.site_dir))
+    # Pagefind (it never reads claims/) indexes the site meanwhile, so no core idles while either ends.
+    site_dir = Path(config.site_dir)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search-index") as indexer:
+            search_index = indexer.submit(index_search, site_dir)
+            written = writer.finish(stop=False)
+            if written != len(writer.claims) or (not _state.dirty and written != len(_state.output.streamed)):
+                raise Abort(f"kb: {len(_state.output.streamed)} claim pages were planned but {written} written")
+            if writer.staged:  # written beside the site before MkDocs cleaned it
+                try:
+                    claim_pages.place_staged(writer.out_dir, site_dir)
+                except OSError as error:
+                    raise Abort(f"kb: the claim pages could not be moved into the site: {error}") from error
+            log.info(f"kb: wrote {written} claim pages straight to {config.site_dir}")
+            search_index.result()
+    finally:
+        claim_pages.discard(writer)  # its idle helpers; after a failure, the pages it wrote beside the site
+
+
+def on_shutdown() -> None:
+    """A build that failed before `on_post_build` leaves no helper running and no half-written claim pages."""
+    writer, _state.claim_writer = _state.claim_writer, None
+    if writer is not None:
+        claim_pages.discard(writer)
 
 
 def _changed_claims(renderer: Renderer) -> list[Claim]:

@@ -134,6 +134,11 @@ class Problems:
     def follow_ons(self, cause: str) -> list[tuple[str, int]]:
         return [(what, count) for (path, what), count in sorted(self._follow_ons.items()) if path == cause]
 
+    def since(self, count: int) -> tuple[Problem, ...]:
+        """The problems added after the first `count`, in the order they came: what one file added, to replay
+        on a rebuild that does not read the file again (pipeline/validate.py)."""
+        return tuple(self._items[count:])
+
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.sorted())
 

@@ -132,11 +132,22 @@ LOCK_NAME = "urls.lock"
 
 
 def read_lock(root: Path) -> list[tuple[int, str]] | None:
-    """(line number, URL) for every URL in urls.lock; None when there is no lock yet."""
+    """(line number, URL) for every URL in urls.lock; None when there is no lock yet.
+
+    Parsed once while the file is unchanged: a build reads it four times, and a `kb serve` rebuild again."""
     path = root / LOCK_NAME
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return None
-    return parse_lock(path.read_text(encoding="utf-8-sig"))
+    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    known = _locks_read.get(path)
+    if known is None or known[0] != stamp:
+        known = _locks_read[path] = (stamp, tuple(parse_lock(path.read_text(encoding="utf-8-sig"))))
+    return list(known[1])
+
+
+_locks_read: dict[Path, tuple[tuple[int, int, int], tuple[tuple[int, str], ...]]] = {}
 
 
 def parse_lock(text: str) -> list[tuple[int, str]]:

@@ -77,3 +77,43 @@ def test_relative_links_are_the_shortest_relative_path(page_url: str) -> None:
         assert relative_url(page_url, target) == expected + (f"#{anchor}" if anchor else ""), target
     assert relative_url("papers/1/", "taxonomy/x/") == "../../taxonomy/x/"
     assert relative_url("papers/1/", "papers/2/#c-1") == "../2/#c-1"
+
+
+def test_claim_pages_written_beside_the_site_join_the_pages_mkdocs_wrote_under_claims(tmp_path: Path) -> None:
+    """`kb build` writes claim pages before MkDocs has cleaned the site; the explorer's pages stay."""
+    site = tmp_path / "site"
+    (site / "claims" / "page" / "2").mkdir(parents=True)
+    (site / "claims" / "index.html").write_text("explorer")
+    (site / "claims" / "page" / "2" / "index.html").write_text("explorer, page 2")
+    staging = claim_pages.staging_dir(site)
+    (staging / "claims" / "c-00000001").mkdir(parents=True)
+    (staging / "claims" / "c-00000001" / "index.html").write_text("a claim")
+
+    claim_pages.place_staged(staging, site)
+
+    assert _files(site) == {
+        "claims/index.html": b"explorer",
+        "claims/page/2/index.html": b"explorer, page 2",
+        "claims/c-00000001/index.html": b"a claim",
+    }
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_claim_page_written_beside_the_site_never_replaces_a_page_of_mkdocs(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "claims" / "c-00000001").mkdir(parents=True)
+    (site / "claims" / "c-00000001" / "index.html").write_text("a tombstone")
+    staging = claim_pages.staging_dir(site)
+    (staging / "claims" / "c-00000001").mkdir(parents=True)
+
+    with pytest.raises(FileExistsError, match="c-00000001 is both a claim page and a page of MkDocs"):
+        claim_pages.place_staged(staging, site)
+    assert (site / "claims" / "c-00000001" / "index.html").read_text() == "a tombstone"
+
+
+def test_a_site_without_claims_has_no_claim_pages_to_move(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "claims").mkdir(parents=True)
+    (site / "claims" / "index.html").write_text("explorer")
+    claim_pages.place_staged(claim_pages.staging_dir(site), site)  # the writer had nothing to write
+    assert _files(site) == {"claims/index.html": b"explorer"}

@@ -66,7 +66,9 @@ def article(site_dir: Path, url: str) -> str:
 
 
 def badge_titles(markup: str, vocab: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(rf'title="([^"]*)" data-kb-badge="{vocab}"', markup)]
+    return [
+        html.unescape(t) for t in re.findall(rf'class="kb-badge" href="[^"#]*#{vocab}-[^"]*" title="([^"]*)"', markup)
+    ]
 
 
 # --- 1. every definition comes from a source or is marked as ours -------------------------------
@@ -124,7 +126,7 @@ def test_l2_tooltip_claims_nothing_the_record_does_not_say(site_dir: Path) -> No
 def test_badges_say_what_the_ledger_records(site_dir: Path) -> None:
     markup = article(site_dir, "papers/2503.23007/")
     # A claim table's badges link to their definitions; the methodology shows each badge with it as its tooltip.
-    assert 'href="../../methodology/#claim_status-supported" data-kb-badge="claim_status">supported</a>' in markup
+    assert '<a class="kb-badge" href="../../methodology/#claim_status-supported">supported</a>' in markup
     definitions = article(site_dir, "methodology/")
     status = badge_titles(definitions, "claim_status")
     audit = badge_titles(definitions, "audit_status")

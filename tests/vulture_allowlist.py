@@ -15,8 +15,15 @@ mkdocs_hooks.on_page_markdown
 mkdocs_hooks.on_page_content
 mkdocs_hooks.on_post_page
 mkdocs_hooks.on_post_build
+mkdocs_hooks.on_nav
+mkdocs_hooks.on_env
+mkdocs_hooks.on_page_context
+mkdocs_hooks.on_shutdown
 _.dirty  # on_startup's parameter, part of the MkDocs signature
 mkdocs_hooks._GeneratedFile.is_modified  # MkDocs asks it on a dirty (`kb serve`) rebuild
+mkdocs_hooks._GeneratedFile.copy_file  # MkDocs copies each static file with it
+_.present_anchor_ids  # MkDocs' Page: read when it validates anchor links
+_.links_to_anchors  # MkDocs' Page: read when it validates anchor links
 
 # Read by libraries rather than by our code.
 _.model_config  # pydantic

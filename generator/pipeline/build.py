@@ -14,13 +14,14 @@ import datetime
 import gc
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from generator.model.site import Site
+from generator.pipeline import load
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.link import link
 from generator.pipeline.progress import NullProgress, Progress
@@ -59,6 +60,9 @@ class BuildOptions:
     """Warnings fail too. It changes only the verdict, never the build, so it is no part of the cache key."""
     progress: Progress = dataclasses.field(default_factory=NullProgress, compare=False)
     """Where each phase reports its time (pipeline/progress.py); the edge picks one."""
+    on_cited: Callable[[Site], object] | None = dataclasses.field(default=None, compare=False)
+    """Called with the site once its citations exist: `kb build` starts writing claim pages there, on the
+    other core, while this one renders and publishes the rest."""
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,20 @@ def _run(root: Path, options: BuildOptions) -> Build:
     if options.stop_after == "check":
         return Build(site, None, options)
     gc.freeze()  # the linked site too
-    return Build(*render_and_publish(site, progress), options)
+    return Build(*render_and_publish(site, progress, options.on_cited), options)
 
 
-def render_and_publish(site: Site, progress: Progress | None = None) -> tuple[Site, Output]:
+def render_and_publish(
+    site: Site, progress: Progress | None = None, on_cited: Callable[[Site], object] | None = None
+) -> tuple[Site, Output]:
     """Phases 5 to 7 of `build`: they add no problems, so `kb validate` has stopped before them."""
     progress = progress or NullProgress()
     # 5. Citations: shown on pages, in <head> and in the data release; they raise no
     #    problems, and citeproc is slow to load, so they are computed only to render.
     with stage(progress, "citations"):
         site = dataclasses.replace(site, citations=cite.attach_citations(site))
+    if on_cited is not None:
+        on_cited(site)
     # 6. Render one page per record, claim, category and index.
     with stage(progress, "render"):
         render_cache.rendered.clear()
@@ -139,8 +147,9 @@ def render_and_publish(site: Site, progress: Progress | None = None) -> tuple[Si
     # 7. Publish. Order matters:
     with stage(progress, "publish"):
         permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
-        metadata.add_head_metadata(renderer, output)  # <head> of every page so far
-        exports.build_data_release(renderer, output)  # after the head pass: the data page renders its own head
+        metadata.add_head_metadata(renderer, output, render_cache.heads)  # <head> of every page so far
+        # after the head pass: the data page renders its own head
+        exports.build_data_release(renderer, output, render_cache.tables)
         feed.build_feed(renderer, output)
         output.files.extend(render_cache.json_twin(page) for page in output.pages if page.record_json is not None)
     return site, output
@@ -181,10 +190,10 @@ def _fingerprint(root: Path) -> tuple[Any, ...]:
     """Names, sizes and mtimes of every input: cheap, and changes on any edit."""
     entries: list[Any] = []
     for folder in _WATCHED:
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                stat = path.stat()
-                entries.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+        for entry in load.tree(root / folder) if (root / folder).is_dir() else ():
+            if entry.is_file():
+                stat = entry.stat()
+                entries.append((entry.path, stat.st_size, stat.st_mtime_ns))
     for name in ("mkdocs.yml", "urls.lock", "CONTRIBUTING.md"):
         single = root / name
         if single.exists():

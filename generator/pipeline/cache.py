@@ -112,6 +112,10 @@ class RenderCache:
     shared: tuple[Any, ...] | None = None
     entries: dict[str, _Entry] = field(default_factory=dict)
     twins: dict[str, tuple[dict[str, Any], StaticFile]] = field(default_factory=dict)
+    heads: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Each page's <head> metadata with what it was made from (publish/metadata.py `KnownHeads`)."""
+    tables: dict[str, tuple[bytes, list[Any]]] = field(default_factory=dict)
+    """The data-release files of each table, by the digest of its rows (publish/exports.py `WrittenTables`)."""
     rendered: list[str] = field(default_factory=list)
     """URLs rendered (not reused) by the last build: what tests count."""
     env: jinja2.Environment | None = None
@@ -124,7 +128,7 @@ class RenderCache:
             {key: tuple(value) for key, value in site.children.items()}, dict(site.ledgers), _template_files(site.root),
         )  # fmt: skip
         if shared != self.shared:  # every page shows these: none of the cached pages can be trusted
-            self.shared, self.entries, self.twins, self.env = shared, {}, {}, None
+            self.shared, self.entries, self.twins, self.heads, self.env = shared, {}, {}, {}, None
         self.rendered = []
         return _CachingRenderer(site, self)
 
@@ -171,7 +175,11 @@ def _still_valid(
 ) -> bool:
     if entry.template != template or entry.head != head or entry.context != context:
         return False
-    return all(_lookup(view, name, key) == value for (name, key), value in entry.reads.items())
+    # `is` first: an unchanged file gives back the very same record (pipeline/load.py, validate.py), and
+    # comparing two pydantic records field by field is what most of a rebuild's checks would cost
+    return all(
+        (found := _lookup(view, name, key)) is value or found == value for (name, key), value in entry.reads.items()
+    )
 
 
 def _recorded_title(view: SiteView, reads: _Reads) -> Callable[[str], str]:

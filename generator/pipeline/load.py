@@ -39,6 +39,18 @@ MAX_YAML_DEPTH = 16
 Path_ = KeyPath
 
 
+def tree(folder: Path) -> Iterator[os.DirEntry[str]]:
+    """Everything under `folder`, in the order of `sorted(folder.rglob("*"))`, links not followed. An entry knows
+    whether it is a link or a folder without a system call of its own (rglob, then is_symlink and is_dir, made two
+    per file): `kb validate` and every `kb serve` rebuild walk all 10,000 records."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        yield entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from tree(Path(entry.path))
+
+
 @dataclass
 class RawRow:
     """One physical CSV record: 1-based line of its first character, header as line 1."""

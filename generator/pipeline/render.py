@@ -341,11 +341,6 @@ class Badge:
     label: str
 
     @property
-    def css(self) -> str:
-        """The value's class; the vocabulary is the `data-kb-badge` attribute every badge carries (kb.css styles by both)."""
-        return f"kb-badge kb-v-{slugify(self.value) or 'empty'}"
-
-    @property
     def tooltip(self) -> str:
         vocabulary = VOCABULARIES[self.vocab]
         return f"{vocabulary.name}: {self.value} — {vocabulary.describe(self.value)}"

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import os
 import re
 import types
 import typing
@@ -44,7 +45,7 @@ from generator.model.records import (
 from generator.model.site import Corpus, Loaded
 from generator.pipeline import load
 from generator.problem_codes import CODES
-from generator.problems import Location, Problems, Severity, did_you_mean
+from generator.problems import Location, Problem, Problems, Severity, did_you_mean
 from generator.sources.datapackage import LEDGER_PACKAGE
 from generator.urls import id_from_file_stem, record_file_stem
 
@@ -73,9 +74,9 @@ def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], li
             continue
         if not base.is_dir():
             continue
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
+        for entry in load.tree(base):
+            path, rel = Path(entry.path), f"{folder}/{entry.path[len(str(base)) + 1 :]}"
+            if entry.is_symlink():
                 problems.add(
                     "file-symlink",
                     Location(rel),
@@ -84,9 +85,9 @@ def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], li
                     "commit the file itself",
                 )
                 continue
-            if path.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 continue
-            bad_name = file_names.name_problem(rel)
+            bad_name = _name_problem(rel)
             if bad_name is not None:
                 problems.add(bad_name.code, Location(file_names.shown(rel)), "", bad_name.message, bad_name.hint)
                 continue
@@ -113,6 +114,10 @@ def discover(root: Path, problems: Problems) -> tuple[list[Path], list[Path], li
                 )
             {".yaml": yaml_files, ".yml": yaml_files, ".bib": bib_files, ".csv": csv_files}.get(suffix, []).append(path)
     return yaml_files, bib_files, csv_files
+
+
+_name_problem = functools.lru_cache(maxsize=65536)(file_names.name_problem)
+"""A name is checked once per process: `kb serve` discovers every file again on each rebuild."""
 
 
 def _link_target(path: Path) -> str:
@@ -160,12 +165,33 @@ def _validate_corpus(root: Path, problems: Problems) -> Corpus:
             _remember_unreadable(path.relative_to(root).as_posix(), corpus)
     for path in csv_files:
         corpus.files_read += 1
-        ledger = load.read_ledger(path, path.relative_to(root).as_posix(), problems)
-        if ledger is not None:
-            corpus.rows_read += len(ledger.rows)
-            corpus.claims.extend(_validate_rows(ledger, problems))
+        read = _ledger_claims(path, path.relative_to(root).as_posix(), problems)
+        if read is not None:
+            corpus.rows_read += read[0]
+            corpus.claims.extend(read[1])
     corpus.claims = _check_claim_ids(corpus.claims, problems)
     return corpus
+
+
+_LedgerClaims = tuple[int, tuple[Claim, ...]] | None
+_ledgers_read: dict[str, tuple[tuple[int, int, int, str], _LedgerClaims, tuple[Problem, ...]]] = {}
+"""Each ledger's rows read and claims, by file, while its size, mtime and inode stay the same: a `kb serve`
+rebuild reads and checks again only the ledgers that were edited. Its problems are replayed."""
+
+
+def _ledger_claims(path: Path, display_path: str, problems: Problems) -> _LedgerClaims:
+    """(rows read, valid claims) of one ledger, or None after reporting why it cannot be read."""
+    stat = path.stat()
+    stamp, key = (stat.st_size, stat.st_mtime_ns, stat.st_ino, display_path), os.path.abspath(path)
+    known = _ledgers_read.get(key)
+    if known is not None and known[0] == stamp:
+        problems.extend(known[2])
+        return known[1]
+    before = len(problems)
+    ledger = load.read_ledger(path, display_path, problems)
+    claims = None if ledger is None else (len(ledger.rows), tuple(_validate_rows(ledger, problems)))
+    _ledgers_read[key] = (stamp, claims, problems.since(before))
+    return claims
 
 
 # --- records ---------------------------------------------------------------------
@@ -192,9 +218,8 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
     if kind == "taxonomy":
         _validate_taxonomy(doc, corpus, problems)
         return
-    text_ok = _check_text(doc, problems)
-    record = _schema_validate(doc, RECORD_MODELS[kind], problems)
-    if record is None or not text_ok or not _check_record_refs(doc, record, problems):
+    record = _checked_record(doc, kind, problems)
+    if record is None:
         _remember_rejected(doc, corpus)
         return
     if isinstance(record, Paper | Synthesis | ExternalWork):
@@ -219,6 +244,24 @@ def _validate_record(doc: load.RawDocument, corpus: Corpus, problems: Problems) 
     elif kind == "retractions":
         for retraction in record.retractions:  # type: ignore[attr-defined]
             corpus.retractions[retraction.id] = retraction
+
+
+_records_checked: dict[str, tuple[load.RawDocument, Record | None, tuple[Problem, ...]]] = {}
+"""Each file's record and problems while `load.read_yaml` gives back the same document (the file is unchanged)."""
+
+
+def _checked_record(doc: load.RawDocument, kind: str, problems: Problems) -> Record | None:
+    """The record, if its texts, its schema and the form of the ids it links to pass; checked once per document."""
+    known = _records_checked.get(doc.path)
+    if known is not None and known[0] is doc:
+        problems.extend(known[2])
+        return known[1]
+    before = len(problems)
+    text_ok = _check_text(doc, problems)
+    record = _schema_validate(doc, RECORD_MODELS[kind], problems)
+    usable = record if record is not None and text_ok and _check_record_refs(doc, record, problems) else None
+    _records_checked[doc.path] = (doc, usable, problems.since(before))
+    return usable
 
 
 def _validate_taxonomy(doc: load.RawDocument, corpus: Corpus, problems: Problems) -> None:

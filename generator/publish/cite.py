@@ -40,9 +40,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import urls
 from generator.model.paper_ids import paper_label
@@ -319,8 +319,23 @@ def attach_citations(site: Site) -> Citations:
     apa = apa_formatter()
     records: dict[str, PageCitation] = {}
     for pid, loaded in sorted(site.papers.items()):
-        records[urls.paper_url(pid)] = paper_citation(settings, apa, loaded.record)
+        records[urls.paper_url(pid)] = _citation_of(settings, loaded.record, lambda r: paper_citation(settings, apa, r))
     for _sid, loaded_synthesis in sorted(site.corpus.syntheses.items()):
         synthesis = loaded_synthesis.record
-        records[urls.synthesis_url(synthesis.id)] = synthesis_citation(settings, apa, synthesis)
+        url = urls.synthesis_url(synthesis.id)
+        records[url] = _citation_of(settings, synthesis, lambda r: synthesis_citation(settings, apa, r))
     return Citations(site, records)
+
+
+CitedRecord = TypeVar("CitedRecord", Paper, Synthesis)
+
+_made: dict[str, tuple[Settings, Paper | Synthesis, PageCitation]] = {}
+"""The citation last made for each record: a `kb serve` rebuild gets the same record object back for every
+file that was not edited (pipeline/validate.py), and so the same citation, without formatting it again."""
+
+
+def _citation_of(settings: Settings, record: CitedRecord, make: Callable[[CitedRecord], PageCitation]) -> PageCitation:
+    known = _made.get(record.id)
+    if known is None or known[1] is not record or known[0] != settings:
+        known = _made[record.id] = (settings, record, make(record))
+    return known[2]

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import posixpath
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
@@ -26,6 +27,7 @@ from markupsafe import Markup, escape
 
 from generator import urls
 from generator.model.records import Claim
+from generator.model.site import Site
 from generator.pipeline.render import RenderedPage, Renderer, plain_text, twin_json
 from generator.publish import metadata
 from generator.publish.cite import absolute_url, site_base
@@ -40,6 +42,9 @@ PARALLEL_FROM = 2000
 """Fewer claims than this are written in-process: starting workers costs more than it saves."""
 CHUNK = 200
 """Claim pages a writer takes at a time: small, so that no core waits long for the last one."""
+STAGING = "-claim-pages"
+"""`kb build` writes claim pages before MkDocs has cleaned the site directory, into a hidden folder beside it
+(`.site-claim-pages`: one file system, so `place_staged` moves them in with a few renames)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,17 @@ class Shell:
             links=renderer.links(SHELL_URL), site_name=theme.site_name, lang=theme.lang, stylesheets=theme.stylesheets,
             scripts=theme.scripts, palette=theme.palette, favicon=theme.favicon, **markers,
         )  # fmt: skip
-        pieces = re.split("\x00(" + "|".join(SLOTS) + ")\x00", html)
-        return cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
+        return cls.split(html, re.compile("\x00(" + "|".join(SLOTS) + ")\x00"))
+
+    @classmethod
+    def split(cls, html: str, marker: re.Pattern[str]) -> Shell:
+        """`html` cut at every match of `marker`, whose first group that matched names the slot."""
+        parts, slots, start = [], [], 0
+        for match in marker.finditer(html):
+            parts.append(html[start : match.start()])
+            slots.append(next(group for group in match.groups() if group is not None))
+            start = match.end()
+        return cls((*parts, html[start:]), tuple(slots))
 
     def fill(self, values: dict[str, str]) -> str:
         out = [self.parts[0]]
@@ -168,14 +182,17 @@ def write_claims(renderer: Renderer, shell: Shell, claims: list[Claim], out_dir:
 
 
 class ClaimPageWriter:
-    """Writes claim pages CHUNK at a time: forked helpers take chunks from the moment it is made (MkDocs builds
-    its own pages meanwhile, on one core) and `finish` takes the rest here, so every core ends at about once."""
+    """Writes claim pages CHUNK at a time: forked helpers take chunks from the moment it is made (this process
+    renders or MkDocs builds its pages meanwhile, on one core) and `finish` takes the rest here, so every core
+    ends at about once."""
 
     def __init__(
         self, renderer: Renderer, out_dir: Path, theme: ShellTheme, claims: list[Claim], helpers: int = 0
     ) -> None:
         global _writer
-        self.renderer, self.out_dir, self.claims = renderer, out_dir, claims
+        self.renderer, self.out_dir, self.claims, self.theme = renderer, out_dir, claims, theme
+        self.staged = False
+        """Writing beside the site (`start_early`): `place_staged` moves the pages in."""
         self.shell = Shell.render(renderer, theme)
         forks = "fork" in multiprocessing.get_all_start_methods()
         self.helpers = helpers if forks and len(claims) >= PARALLEL_FROM else 0
@@ -207,18 +224,97 @@ class ClaimPageWriter:
                 return written
             written += write_claims(self.renderer, self.shell, chunk, self.out_dir)
 
-    def finish(self) -> int:
-        """Write what the helpers have not taken, wait for them; returns how many pages were written in all."""
+    def finish(self, stop: bool = True) -> int:
+        """Write what the helpers have not taken, wait for them; returns how many pages were written in all.
+        With `stop=False` the idle helpers stay until `stop` (a child's CPU time is counted once it is reaped:
+        the search index, which runs meanwhile, reports its own)."""
         try:
             written = self.write_chunks()
             return written + sum(result.get() for result in self.results)  # a helper's error is raised here
         finally:
-            if self.pool is not None:  # the helpers are done, or the build has failed: none is left running
-                self.pool.terminate()
-                self.pool.join()
+            if stop:
+                self.stop()
+
+    def stop(self) -> None:
+        """End the helpers: they are done, or the build has failed and none may be left running."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
 
 
 _writer: ClaimPageWriter | None = None
+_early: ClaimPageWriter | None = None
+
+
+def staging_dir(site_dir: Path) -> Path:
+    return site_dir.parent / f".{site_dir.name}{STAGING}"
+
+
+def start_early(site: Site, site_dir: Path, theme: ShellTheme) -> None:
+    """`kb build`: claim pages are written from the moment the citations exist, by a helper on the other core
+    while this one renders and publishes the rest, beside the site (MkDocs cleans the site directory later)."""
+    global _early
+    stop_early()
+    staging = staging_dir(site_dir)
+    shutil.rmtree(staging, ignore_errors=True)  # left by a build that was killed
+    if not _made_beside(staging, site_dir):  # the hooks write the claim pages into the site from `on_files`
+        return
+    renderer = Renderer(site)  # not cached: 100,000 claim fragments would stay in memory
+    _early = ClaimPageWriter(renderer, staging, theme, renderer.all_claims(), cores() - 1)
+    _early.staged = True
+
+
+def _made_beside(staging: Path, site_dir: Path) -> bool:
+    """Whether claim pages can wait beside the site: a folder can be made there, on the site's file system."""
+    try:
+        (staging / "claims").mkdir(parents=True)
+    except OSError:  # a read-only parent
+        return False
+    if site_dir.exists() and site_dir.stat().st_dev != staging.stat().st_dev:  # a mount point: no renames
+        shutil.rmtree(staging)
+        return False
+    return True
+
+
+def take_early(site: Site, theme: ShellTheme) -> ClaimPageWriter | None:
+    """The writer `start_early` started, if it writes this site's claims with this theme; else it is stopped."""
+    global _early
+    writer, _early = _early, None
+    if writer is not None and (writer.renderer.site is not site or writer.theme != theme):
+        discard(writer)
+        return None
+    return writer
+
+
+def stop_early() -> None:
+    """A writer started early that no MkDocs build took (the build failed): ended, its pages removed."""
+    global _early
+    writer, _early = _early, None
+    if writer is not None:
+        discard(writer)
+
+
+def discard(writer: ClaimPageWriter) -> None:
+    """End a writer's helpers; pages it left beside the site (the build failed before `place_staged`) go too."""
+    writer.stop()
+    if writer.staged:
+        shutil.rmtree(writer.out_dir, ignore_errors=True)
+
+
+def place_staged(staging: Path, site_dir: Path) -> None:
+    """Claim pages written to `staging` before MkDocs built the site: MkDocs' own pages under `claims/` (the
+    explorer, its pages and data, tombstones) join them, then the folder takes its place in the site."""
+    staged, built = staging / "claims", site_dir / "claims"
+    if staged.is_dir():
+        if built.is_dir():
+            for entry in os.listdir(built):  # a few
+                if os.path.lexists(staged / entry):  # os.rename would replace a file silently
+                    raise FileExistsError(f"site/claims/{entry} is both a claim page and a page of MkDocs")
+                os.rename(built / entry, staged / entry)
+            os.rmdir(built)
+        os.rename(staged, built)
+    if staging.exists():  # not when there are no claims
+        shutil.rmtree(staging)
 
 
 def _help() -> int:

@@ -9,7 +9,9 @@
   schema.org Claim appearing in the article.
 * Synthesis pages are a CreativeWork with its correction history as
   schema.org `correction` entries (CorrectionComment).
-* Every generated page gets OpenGraph tags and the Atom feed link.
+* Every generated page but a claim page gets OpenGraph tags and the Atom feed link. A claim
+  page (100,000 of them) would repeat in them its `<title>`, description and canonical link,
+  which link previews fall back to; its ClaimReview names the site as its author.
 
 All of it goes through `templates/kb/partials/head.html` with autoescape on,
 and JSON-LD through `json_for_script`, so contributor text cannot leave its
@@ -18,6 +20,8 @@ attribute or script. Tags already set by an earlier builder are kept.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from typing import Any
 
 from generator import urls
@@ -218,7 +222,7 @@ def claim_jsonld(site: Site, claim: Claim) -> dict[str, Any]:
         "propertyID": external_link(claim.paper_id)[0],
         "value": scheme_value(claim.paper_id),
     }
-    return {"@context": SCHEMA_ORG, **claim_review(site, claim, appearance), "isPartOf": website(site)}
+    return {"@context": SCHEMA_ORG, **claim_review(site, claim, appearance)}
 
 
 def _valid_claim_id(claim_id: str) -> bool:
@@ -289,14 +293,14 @@ def head_context(
     site = renderer.site
     settings = site.settings
     living = absolute_url(settings, page.url) if site_base(settings) else ""
-    opengraph: list[tuple[str, str]] = [
+    claim_page = page.kind == "claim"
+    opengraph: list[tuple[str, str]] = [] if claim_page else [
         ("og:title", page.title),
         ("og:description", page.description),
         ("og:type", "article" if page.kind in ARTICLE_KINDS else "website"),
         ("og:site_name", settings.site_name),
-    ]
-    if living:
-        opengraph.append(("og:url", living))
+        ("og:url", living),
+    ]  # fmt: skip
     meta: list[tuple[str, str]] = []
     jsonld: dict[str, Any] | None = None
     record = records.get(page.url)
@@ -309,7 +313,7 @@ def head_context(
     # Relative on purpose: Material fetches a sitemap beside every rel=alternate link, and an
     # absolute URL would send a local build or a mirror to the published host.
     # Not on the explorer: that fetch (the whole sitemap, 1.4 MB at 10,000 papers) would be most of its first load.
-    feed_url = "" if page.kind == "explorer" else renderer.links(page.url).to(FEED_PATH)
+    feed_url = "" if page.kind == "explorer" or claim_page else renderer.links(page.url).to(FEED_PATH)
     return {
         "meta": [(name, value) for name, value in meta if value],
         "opengraph": [(prop, value) for prop, value in opengraph if value],
@@ -327,20 +331,36 @@ def _records(renderer: Renderer) -> tuple[dict[str, Any], dict[str, Claim]]:
     return records, claims
 
 
+KnownHeads = dict[str, tuple[Any, Any]]
+"""`kb serve`: the head each page got last build, by URL, with a digest of what it was made from."""
+
+
 def render_head(
-    renderer: Renderer, page: RenderedPage, context: tuple[dict[str, Any], dict[str, Claim]] | None = None
+    renderer: Renderer,
+    page: RenderedPage,
+    context: tuple[dict[str, Any], dict[str, Claim]] | None = None,
+    known: KnownHeads | None = None,
 ) -> None:
-    """Add the head metadata of one page, keeping whatever an earlier builder put there."""
+    """Add the head metadata of one page, keeping whatever an earlier builder put there. With `known`, a page
+    whose head is made from what it was made from last build gets that head back instead of a new one."""
     if page.kind not in ARTICLE_KINDS and page.kind not in PLAIN_KINDS:
         return
     records, claims = context if context is not None else _records(renderer)
-    template = renderer.env.get_template("kb/partials/head.html")
-    head = template.render(**head_context(renderer, page, claims, records)).strip()
+    values = head_context(renderer, page, claims, records)
+    # A digest, not the values, which would stay in memory for every page (5.8 MB pickled at 2,000 papers).
+    inputs = (page.head_body, hashlib.sha256(pickle.dumps(values, protocol=5)).digest())
+    last = known.get(page.url) if known is not None else None
+    if last is not None and last[0] == inputs:
+        page.head_body = last[1]
+        return
+    head = renderer.env.get_template("kb/partials/head.html").render(**values).strip()
     page.head = f"{page.head}\n{head}" if page.head else head
+    if known is not None:
+        known[page.url] = (inputs, page.head_body)
 
 
-def add_head_metadata(renderer: Renderer, output: Output) -> None:
+def add_head_metadata(renderer: Renderer, output: Output, known: KnownHeads | None = None) -> None:
     """Head metadata for every generated page there is so far; later builders call `render_head`."""
     context = _records(renderer)
     for page in output.pages:
-        render_head(renderer, page, context)
+        render_head(renderer, page, context, known)

@@ -13,25 +13,40 @@ explorer pages repeat text already on paper pages and stay out). Table headers,
 badges and heading permalinks are left out of the index so snippets show what a
 reader wrote, not "Status Evidence Depth" or "supported"; so is text a page repeats
 (see UNINDEXED_SELECTORS), which keeps the first query for a common word small.
+
+How: Pagefind holds every page it indexes in memory until it writes the bundle (about
+190 KB a page, 1.7-1.9 GB at 10,000 papers, whatever the HTML's size). So the pages are
+given to it PAGES_PER_INDEX at a time, each batch to its own process, and the batches'
+bundles are joined into the one bundle a single run writes (search_bundle.py): the
+browser fetches, ranks and shows exactly what it would from one run.
 """
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
+import os
+import re
 import resource
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.service import get_executable
+
+from generator.publish.search_bundle import merge_bundles
 
 BUNDLE_DIR = "pagefind"
+
+# Pages one Pagefind process indexes: about 170 MB at its peak (1,000 papers).
+PAGES_PER_INDEX = 1000
+PARALLEL_INDEXES = 2  # batches indexed at once: one per core of the 2-core machine the targets are set for
+# The opening tag that marks an indexed page (contributor text is escaped, so never matches).
+INDEXED_PAGE = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=>]")
 
 # Top-level folders whose pages are never indexed, so Pagefind need not read them: claim
 # permalink pages (one per claim, 100,000 at scale; their text is on the paper pages),
@@ -45,7 +60,7 @@ UNREAD_DIRS = frozenset({"claims", "assets", BUNDLE_DIR})
 # indexed. A paper is indexed by its title, facts, categories, summary and claim statements.
 UNINDEXED_SELECTORS = (
     "thead",  # column headers of every claim and data table
-    "[data-kb-badge]",  # vocabulary badges: the same few labels on every row
+    ".kb-badge",  # vocabulary badges: the same few labels on every row
     ".headerlink",  # the "¶" permalink of each heading
     "dl.kb-facts > dt",  # field names ("Authors", "Year") that would run into their values
     ".kb-cite",  # the "Cite this page" block: URLs and BibTeX of the page itself
@@ -68,16 +83,18 @@ class SearchIndexError(RuntimeError):
 @dataclass(frozen=True)
 class SearchIndexReport:
     pages: int  # pages in the index (one fragment each)
-    files_read: int  # HTML files Pagefind read, indexed or not
+    files_read: int  # HTML files read to find the pages to index
     seconds: float
-    cpu_seconds: float  # of the Pagefind process: wall time on a busy machine says little
+    cpu_seconds: float  # of the Pagefind processes: wall time on a busy machine says little
+    batches: int  # Pagefind processes run, PAGES_PER_INDEX pages each
+    join_seconds: float  # joining their bundles into one
     bundle_bytes: int
     bundle_files: int
 
     def summary(self) -> str:
         return (
             f"kb: search index: {self.pages} of {self.files_read} HTML pages indexed by Pagefind in {self.seconds:.1f} s "
-            f"({self.cpu_seconds:.1f} s CPU), "
+            f"({self.batches} batches, {self.cpu_seconds:.1f} s CPU; {self.join_seconds:.1f} s to join them), "
             f"{self.bundle_files} files, {self.bundle_bytes / 1e6:.1f} MB in {BUNDLE_DIR}/"
         )
 
@@ -91,8 +108,9 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     # swap it in whole, so no reader ever gets a half-written file.
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-{BUNDLE_DIR}-", dir=site_dir.parent))
     try:
-        files_read = _run_to_completion(_index(site_dir, fresh))
-    except Exception as error:  # the Pagefind service reports every failure as a bare Exception
+        files_read, batches, join_seconds = _index(site_dir, fresh)
+    # OSError: a rebuild under `kb serve` may remove pages mid-read; ValueError, EOFError: a bundle not as expected.
+    except (OSError, ValueError, EOFError, SearchIndexError) as error:
         shutil.rmtree(fresh, ignore_errors=True)
         raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
     _swap_in(fresh, bundle)
@@ -103,6 +121,8 @@ def index_site(site_dir: Path) -> SearchIndexReport:
         files_read=files_read,
         seconds=time.perf_counter() - started,
         cpu_seconds=children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime,
+        batches=batches,
+        join_seconds=join_seconds,
         bundle_bytes=sum(path.stat().st_size for path in files),
         bundle_files=len(files),
     )
@@ -115,17 +135,6 @@ def _swap_in(fresh: Path, bundle: Path) -> None:
         bundle.rename(retired)
     fresh.rename(bundle)
     shutil.rmtree(retired, ignore_errors=True)
-
-
-def _run_to_completion(work: Coroutine[Any, Any, int]) -> int:
-    """Run Pagefind's async API from sync code, also where this thread already runs an event loop
-    (MkDocs plugins, or a caller that drives a browser through Playwright's sync API)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(work)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 class BackgroundIndexer:
@@ -163,18 +172,67 @@ class BackgroundIndexer:
                 self._report(error)
 
 
-async def _index(site_dir: Path, bundle: Path) -> int:
-    config = IndexConfig(
-        exclude_selectors=list(UNINDEXED_SELECTORS),
-        force_language="en",
-        output_path=str(bundle),
-    )
-    async with PagefindIndex(config=config) as index:
-        indexed = await index.add_directory(str(site_dir), glob=pages_glob(site_dir))
-    return int(indexed["page_count"])
+def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
+    """Index the pages PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and join the bundles;
+    return the HTML files read, the batches and the seconds the join took.
+
+    Pagefind runs as its command line, not through the package's service API: the service is
+    stopped as soon as it answers that the bundle is written, while its last writes may still be
+    pending (an empty pagefind-entry.json was seen); the command returns once all are on disk."""
+    pages, files_read = indexed_pages(site_dir)
+    with tempfile.TemporaryDirectory(prefix=f".{site_dir.name}-{BUNDLE_DIR}-batches-", dir=site_dir.parent) as work:
+        batches = []
+        for first in range(0, len(pages), PAGES_PER_INDEX):
+            batch = Path(work, f"pages-{first}")
+            for page in pages[first : first + PAGES_PER_INDEX]:
+                _link(site_dir / page, batch / page)
+            batches.append((batch, Path(work, f"bundle-{first}")))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner:
+            list(runner.map(lambda batch: _run_pagefind(*batch), batches))
+        joining = time.perf_counter()
+        merge_bundles([bundle for _, bundle in batches], bundle)
+        return files_read, len(batches), time.perf_counter() - joining
 
 
-def pages_glob(site_dir: Path) -> str:
-    """A Pagefind glob for every HTML file outside UNREAD_DIRS."""
-    folders = sorted(p.name for p in site_dir.iterdir() if p.is_dir() and p.name not in UNREAD_DIRS)
-    return "{" + ",".join(["*.html", *(f"{folder}/**/*.html" for folder in folders)]) + "}"
+def _run_pagefind(pages: Path, bundle: Path) -> None:
+    executable = get_executable()
+    if executable is None:
+        raise SearchIndexError("the Pagefind binary is missing: reinstall the `pagefind[extended]` package")
+    excluded = [argument for selector in UNINDEXED_SELECTORS for argument in ("--exclude-selectors", selector)]
+    command = [str(executable), "--site", str(pages), "--output-path", str(bundle), "--force-language", "en"]
+    run = subprocess.run([*command, *excluded, "--silent"], capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise SearchIndexError(
+            f"Pagefind stopped with exit code {run.returncode}: {(run.stderr or run.stdout).strip()}"
+        )
+
+
+def _link(source: Path, target: Path) -> None:
+    """Give a batch's Pagefind the page at its site path without copying it where the file system allows."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def indexed_pages(site_dir: Path) -> tuple[list[Path], int]:
+    """The HTML files (relative to `site_dir`, in path order) whose content carries data-pagefind-body,
+    and how many HTML files were read to find them.
+
+    Pagefind ignores pages without it once one page has it; batches hold only pages with it so
+    that no batch falls back to indexing whole pages. Contributor text is escaped, so the
+    attribute inside a tag is the template's."""
+    pages = []
+    files_read = 0
+    for folder, subfolders, files in os.walk(site_dir):
+        here = Path(folder)
+        if here == site_dir:
+            subfolders[:] = [name for name in subfolders if name not in UNREAD_DIRS]
+        subfolders.sort()
+        for name in sorted(files):
+            if name.endswith(".html"):
+                files_read += 1
+                if INDEXED_PAGE.search((here / name).read_bytes()):
+                    pages.append((here / name).relative_to(site_dir))
+    return pages, files_read

@@ -347,9 +347,8 @@
 
   Explorer.prototype.badge = function (key, value) {
     var vocabulary = this.vocabularies[key] || key;
-    var link = element("a", "kb-badge kb-badge--" + slug(vocabulary) + " kb-v-" + (slug(value) || "empty"), value);
+    var link = element("a", "kb-badge", value); /* kb.css styles it by the definition it links */
     link.href = this.root + "methodology/#" + vocabulary + "-" + slug(value);
-    link.setAttribute("data-kb-badge", vocabulary);
     return link;
   };
 

@@ -118,7 +118,7 @@ def test_synthesis_page(tabs: Callable[[str], Tab], goto: Callable[..., Any]) ->
     expect(value("verification-level", "Source-grounded claims")).to_have_text("7")
     expect(value("quality-tier", "Tier")).to_have_text("Quarantine candidate")
     for dimension in ("Evidence strength", "Citation grounding", "Uncertainty disclosure", "Reproducibility status"):
-        expect(value("quality-dimensions", dimension).locator("[data-kb-badge=rating]")).to_have_text(
+        expect(value("quality-dimensions", dimension).locator('.kb-badge[href*="#rating-"]')).to_have_text(
             re.compile("^(LOW|MEDIUM|HIGH)$")
         )
     expect(value("correction-record", "Status")).to_have_text("CURRENT")
@@ -319,6 +319,67 @@ def test_claim_page_palette_toggle_switches_and_is_remembered(
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
     goto(page, page_paths["claim"])  # and the claim page reads it back before anything is drawn
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+
+
+BADGE_ICONS = {
+    "claim_status-supported": "✓",
+    "claim_status-contradicted": "⊘",
+    "evidence_status-has-evidence-row": "¶",
+    "source_depth-full-text": "●●●",
+    "source_depth-abstract": "●●○",
+    "taxonomy_fit-in-scope": "◉",
+    "audit_status-pass": "✔",
+    "rating-high": "▂▄▆",
+    "role-background": "❝",
+}
+BADGE_LOOK = """badges => badges.map(badge => {
+  const style = getComputedStyle(badge), icon = getComputedStyle(badge, "::before").content;
+  return [badge.getAttribute("href").split("#")[1], icon, style.backgroundColor, style.borderRadius];
+})"""
+
+
+@pytest.mark.parametrize("kind", ["methodology", "paper", "claim", "explorer"])
+def test_badges_take_their_look_from_the_definition_they_link(
+    kind: str, tabs: Callable[[str], Tab], goto: Callable[..., Any], page_paths: dict[str, str]
+) -> None:
+    """A badge carries no class naming its vocabulary or value: kb.css reads both from its link to the
+    definition (`methodology/#claim_status-supported`), from any page depth, in the explorer's too."""
+    tab = tabs("light")
+    page = tab.page
+    goto(page, page_paths[kind])
+    page.locator(".kb-badge").first.wait_for()
+    looks = {
+        href: (icon, background, radius)
+        for href, icon, background, radius in page.locator(".kb-badge").evaluate_all(BADGE_LOOK)
+    }
+    shown = {href: looks[href][0] for href in BADGE_ICONS if href in looks}
+    assert shown and shown == {href: f'"{BADGE_ICONS[href]}" / ""' for href in shown}, looks  # icon / alt text
+    if kind == "methodology":  # every value is shown there: tones and shapes differ with the value
+        assert BADGE_ICONS.keys() <= looks.keys()
+        assert looks["claim_status-supported"][1] != looks["claim_status-contradicted"][1]
+        assert looks["claim_status-supported"][2] != looks["evidence_status-has-evidence-row"][2]
+    tab.watch.assert_clean()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_icons_drawn_once_show_at_the_themes_size(
+    width: int, new_page: Callable[..., Any], goto: Callable[..., Any]
+) -> None:
+    """The logo, repository and search icons are each drawn once a page and shown by reference (<use>), at the
+    size Material gives each (24 px in the header, 48 px for the drawer's logo), not a bare SVG's 300 x 150."""
+    page = new_page(viewport={"width": width, "height": 800}, color_scheme="light")
+    goto(page, f"papers/{PAPER_ID}/")
+    for name in ("logo", "repo", "search"):
+        expect(page.locator(f"symbol#kb-icon-{name}")).to_have_count(1)
+    sizes = page.locator("svg:has(> use)").evaluate_all(
+        "svgs => svgs.map(svg => svg.closest('[class]').className.split(' ')[0] + ' ' + "
+        "Math.round(svg.getBoundingClientRect().width) + 'x' + Math.round(svg.getBoundingClientRect().height))"
+    )
+    shown = sorted(size for size in sizes if not size.endswith(" 0x0"))  # the rest the theme hides at this width
+    if width > 1220:  # the header's logo, the search box's icon and the repository icon
+        assert shown == ["md-header__button 24x24", "md-search__icon 24x24", "md-source__icon 24x24"]
+    else:  # the search button, and the logo and repository icon in the navigation drawer
+        assert shown == ["md-header__button 24x24", "md-nav__button 48x48", "md-source__icon 24x24"]
 
 
 def test_claim_table_is_responsive(new_page: Callable[..., Any], goto: Callable[..., Any]) -> None:

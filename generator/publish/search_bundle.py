@@ -1,0 +1,395 @@
+"""Join Pagefind bundles built from disjoint sets of pages into the one bundle Pagefind would write for all of them.
+
+Pagefind's binary holds every indexed page in memory until it writes the bundle, about 190 KB
+per page (1.96 GB for 10,000 papers) whatever the size of the HTML it reads: its memory follows
+the words it indexes, not its input. So search.py has it index the pages a batch at a time, each
+batch in its own short-lived process, and this module joins the batches' bundles. The result is
+what one run over every page writes: one word index split into chunks by Pagefind's own rule, one
+metadata file, the batches' fragment files side by side. Results, ranking, snippets and the bytes
+a first query fetches are those of a single index; no extra bundle is fetched in the browser
+(Pagefind's `mergeIndex` would fetch one more 72 KB wasm file per batch).
+
+The bundle format is Pagefind 1.x's (checked against 1.5.2 by tests/test_search_bundle.py): gzip
+files whose content is `pagefind_dcd` then CBOR. The word index is a list of
+`[word, pages, variants]`, each page `[page number minus the previous one, locations, meta
+locations]`, each variant (the word with its diacritics) `[spelling, pages]`; the metadata is
+`[version, pages as [fragment hash, word count], chunks as [from, to, hash], filters, sorts,
+meta fields]`. Locations are per page, so only page numbers change when bundles are joined.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gzip
+import hashlib
+import heapq
+import itertools
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAGIC = b"pagefind_dcd"
+ENTRY_FILE = "pagefind-entry.json"
+# Pagefind closes a word-index chunk once the locations in it (plus one per page) reach this
+# (chunk_index in pagefind/src/index/mod.rs): a query fetches one chunk per word it searches.
+CHUNK_LOCATIONS = 20_000
+
+
+class BundleFormatError(ValueError):
+    """A batch bundle holds something this module cannot join (a newer format, filters, sorts)."""
+
+
+@dataclass(frozen=True)
+class _Pages:
+    """A word's pages in one batch: Pagefind's CBOR page entries, copied as they are but for the first page number
+    (each entry holds its page number minus the one before; the first, the page number itself)."""
+
+    first: int  # page numbers in the joined index
+    last: int
+    count: int
+    entries: bytes  # the entries from just after the first page number
+    size: int  # what the pages count towards CHUNK_LOCATIONS
+
+
+@dataclass
+class _Word:
+    word: str
+    pages: list[_Pages]
+    variants: dict[str, list[_Pages]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Part:
+    bundle: Path
+    language: str
+    meta: list[Any]  # the decoded metadata file
+    first_page: int  # number of this batch's first page in the joined index
+
+
+def merge_bundles(parts: list[Path], out: Path) -> int:
+    """Write into `out` the bundle joining the bundles in `parts` (in page order); return its page count.
+
+    Fragment files are moved, not copied: the parts are left incomplete."""
+    if not parts:
+        raise BundleFormatError("no Pagefind bundle to join")
+    loaded = _load_parts(parts)
+    language = loaded[0].language
+    out.mkdir(parents=True, exist_ok=True)
+    for asset in parts[0].iterdir():
+        if asset.is_file() and asset.name != ENTRY_FILE and asset.suffix != ".pf_meta":
+            shutil.copyfile(asset, out / asset.name)
+    pages = _move_fragments(loaded, out / "fragment", language)
+    chunks = _write_word_index(loaded, out / "index", language)
+    first = loaded[0].meta
+    meta = _encode([first[0], pages, chunks, [], [], first[5]])
+    meta_hash = f"{language}_{_full_hash(meta)[: len(language) + 8]}"
+    _write_gzip(out / f"pagefind.{meta_hash}.pf_meta", meta)
+    entry = json.loads((parts[0] / ENTRY_FILE).read_text(encoding="utf-8"))
+    wasm = entry["languages"][language].get("wasm")
+    entry["languages"] = {language: {"hash": meta_hash, "wasm": wasm, "page_count": len(pages)}}
+    (out / ENTRY_FILE).write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return len(pages)
+
+
+def _load_parts(parts: list[Path]) -> list[_Part]:
+    loaded: list[_Part] = []
+    first_page = 0
+    for bundle in parts:
+        entry = json.loads((bundle / ENTRY_FILE).read_text(encoding="utf-8"))
+        if len(entry["languages"]) != 1:
+            raise BundleFormatError(f"{bundle}: one language expected, found {sorted(entry['languages'])}")
+        ((language, about),) = entry["languages"].items()
+        meta = _decode_all(_read_gzip(bundle / f"pagefind.{about['hash']}.pf_meta"))
+        if not isinstance(meta, list) or len(meta) != 6:
+            raise BundleFormatError(f"{bundle}: unknown Pagefind metadata layout")
+        if meta[3] or meta[4]:
+            raise BundleFormatError(f"{bundle}: Pagefind filters and sorts cannot be joined")
+        if loaded and (language, meta[0], meta[5]) != (loaded[0].language, loaded[0].meta[0], loaded[0].meta[5]):
+            raise BundleFormatError(f"{bundle}: language, version or meta fields differ from {loaded[0].bundle}")
+        loaded.append(_Part(bundle, language, meta, first_page))
+        first_page += len(meta[1])
+    return loaded
+
+
+def _move_fragments(parts: list[_Part], fragments: Path, language: str) -> list[list[object]]:
+    """Move every part's fragment files into `fragments`; return the joined metadata page list.
+
+    Fragment names are a 7-digit prefix of a hash of their content, unique within one Pagefind
+    run only: a name two batches both use for different pages is lengthened, as Pagefind does."""
+    fragments.mkdir(exist_ok=True)
+    pages: list[list[object]] = []
+    for part in parts:
+        renamed: dict[str, str] = {}
+        for source in sorted((part.bundle / "fragment").iterdir()):
+            name = source.name.removesuffix(".pf_fragment")
+            target = fragments / source.name
+            if target.exists():
+                content = _read_gzip(source)
+                if _read_gzip(target) == content:
+                    continue
+                digest = f"{language}_{_full_hash(content)}"
+                length = len(name) + 1
+                while (fragments / f"{digest[:length]}.pf_fragment").exists():
+                    length += 1
+                renamed[name] = digest[:length]
+                target = fragments / f"{renamed[name]}.pf_fragment"
+            source.rename(target)
+        pages.extend([renamed.get(page_hash, page_hash), word_count] for page_hash, word_count in part.meta[1])
+    return pages
+
+
+def _write_word_index(parts: list[_Part], index: Path, language: str) -> list[list[str]]:
+    """Write the joined word index in Pagefind's chunks; return the metadata's chunk list.
+
+    Chunks are compressed (gzip at Pagefind's level 9, the slowest step) on a second core while the next is read."""
+    index.mkdir(exist_ok=True)
+    chunks: list[list[str]] = []  # [first word, last word, hash] until prefixes are set below
+    names: set[str] = set()
+    words: list[bytes] = []
+    first_word = last_word = ""
+    size = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as writer:
+        writes = []
+
+        def close_chunk() -> None:
+            content = _array_head(1) + _array_head(len(words)) + b"".join(words)
+            chunks.append([first_word, last_word, _chunk_name(content, language, names)])
+            writes.append(writer.submit(_write_gzip, index / f"{chunks[-1][2]}.pf_index", content))
+
+        for word in _joined_words(parts):
+            if not words:
+                first_word = word.word
+            words.append(_encode_word(word))
+            size += sum(pages.size for pages in word.pages)
+            last_word = word.word
+            if size >= CHUNK_LOCATIONS:
+                close_chunk()
+                words, size = [], 0
+        if words:
+            close_chunk()
+        for write in writes:
+            write.result()
+    for before, after in itertools.pairwise(chunks):
+        last, first = _distinct_prefixes(before[1], after[0])
+        # A shortened last word that would sort before the chunk's first stays whole, as Pagefind has it
+        # (seen at 10,000 papers: a chunk from "1060" to "10⁵" followed by one from "11").
+        before[1] = last if last >= before[0] else before[1]
+        after[0] = first
+    return chunks
+
+
+def _distinct_prefixes(a: str, b: str) -> tuple[str, str]:
+    """The shortest prefixes telling the last word of a chunk from the first of the next (Pagefind's get_prefixes)."""
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return a[: common + 1], b[: common + 1]
+
+
+def _chunk_name(content: bytes, language: str, taken: set[str]) -> str:
+    """Pagefind's name for a chunk: the language and 7 digits of its hash, more if another chunk has them."""
+    digest = f"{language}_{_full_hash(content)}"
+    length = len(language) + 8
+    while digest[:length] in taken:
+        length += 1
+    taken.add(digest[:length])
+    return digest[:length]
+
+
+def _joined_words(parts: list[_Part]) -> Iterator[_Word]:
+    """Every word of every part in Pagefind's order, the pages of a word in several parts put together."""
+    streams = [((word.word, number, word) for word in _part_words(part)) for number, part in enumerate(parts)]
+    joined: _Word | None = None
+    for spelling, _, word in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+        if joined is not None and joined.word == spelling:
+            joined.pages += word.pages
+            for variant, pages in word.variants.items():
+                joined.variants.setdefault(variant, []).extend(pages)
+            continue
+        if joined is not None:
+            yield joined
+        joined = word
+    if joined is not None:
+        yield joined
+
+
+def _part_words(part: _Part) -> Iterator[_Word]:
+    for chunk in part.meta[2]:
+        data = _read_gzip(part.bundle / "index" / f"{chunk[2]}.pf_index")
+        length, at = _array_at(data, 0)
+        if length != 1:
+            raise BundleFormatError(f"{part.bundle}: unknown Pagefind word index layout")
+        length, at = _array_at(data, at)
+        for _ in range(length):
+            if data[at] != _ARRAY_OF_3:
+                raise BundleFormatError(f"{part.bundle}: unknown Pagefind word layout at byte {at}")
+            spelling, at = _text_at(data, at + 1)
+            pages, at = _pages_at(data, at, part.first_page)
+            word = _Word(spelling, pages)
+            variants, at = _array_at(data, at)
+            for _ in range(variants):
+                if data[at] != _ARRAY_OF_2:
+                    raise BundleFormatError(f"{part.bundle}: unknown Pagefind word variant layout at byte {at}")
+                variant, at = _text_at(data, at + 1)
+                word.variants[variant], at = _pages_at(data, at, part.first_page)
+            yield word
+        if at != len(data):
+            raise BundleFormatError(f"{part.bundle}: bytes left after the word index")
+
+
+def _pages_at(data: bytes, at: int, first_page: int) -> tuple[list[_Pages], int]:
+    """Read a word's page list at `at`, stepping over the locations without decoding them (the bulk of the index)."""
+    count, at = _array_at(data, at)
+    if not count:
+        return [], at
+    page, size, first, start = first_page, 0, first_page, at
+    widths = _INTEGER_WIDTH
+    for entry in range(count):
+        if data[at] != _ARRAY_OF_3:
+            raise BundleFormatError(f"unknown Pagefind page layout at byte {at}")
+        if data[at + 1] < 24:  # a page number step under 24 fits the head byte, as most do
+            page, at = page + data[at + 1], at + 2
+        else:
+            step, at = _integer_at(data, at + 1)
+            page += step
+        if entry == 0:
+            first, start = page, at
+        for _ in range(2):  # locations, then meta locations
+            if 0x80 <= data[at] < 0x98:  # an array of under 24 items has its length in the head byte
+                length, at = data[at] - 0x80, at + 1
+            else:
+                length, at = _array_at(data, at)
+            size += length
+            for _ in range(length):
+                width = widths[data[at]]
+                if not width:
+                    raise BundleFormatError(f"CBOR integer expected at byte {at}")
+                at += width
+        size += 1
+    return [_Pages(first, page, count, data[start:at], size)], at
+
+
+def _encode_word(word: _Word) -> bytes:
+    parts = [_array_head(3), _encode(word.word), _encode_pages(word.pages), _array_head(len(word.variants))]
+    for variant, pages in word.variants.items():
+        parts += [_array_head(2), _encode(variant), _encode_pages(pages)]
+    return b"".join(parts)
+
+
+def _encode_pages(batches: list[_Pages]) -> bytes:
+    parts = [_array_head(sum(pages.count for pages in batches))]
+    previous = 0
+    for pages in batches:
+        parts += [bytes([_ARRAY_OF_3]), _encode(pages.first - previous), pages.entries]
+        previous = pages.last
+    return b"".join(parts)
+
+
+def _full_hash(data: bytes) -> str:
+    """Pagefind's content hash: SHA-1 with each byte in hex without its leading zero."""
+    return "".join(f"{byte:x}" for byte in hashlib.sha1(data).digest())
+
+
+def _read_gzip(path: Path) -> bytes:
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(MAGIC):
+        raise BundleFormatError(f"{path}: not a Pagefind data file")
+    return data[len(MAGIC) :]
+
+
+def _write_gzip(path: Path, content: bytes) -> None:
+    path.write_bytes(gzip.compress(MAGIC + content, compresslevel=9, mtime=0))
+
+
+def _decode_all(data: bytes) -> object:
+    value, at = _value_at(data, 0)
+    if at != len(data):
+        raise BundleFormatError("bytes left after a Pagefind CBOR value")
+    return value
+
+
+# Just enough CBOR (RFC 8949) to read Pagefind's files: integers, text and definite-length arrays.
+_ARRAY_OF_2, _ARRAY_OF_3 = 0x82, 0x83
+# The length in bytes of a CBOR integer, by its first byte; 0 where that byte starts no integer.
+_INTEGER_WIDTH = bytes(
+    (1 if byte & 31 < 24 else 1 + (1 << ((byte & 31) - 24))) if byte >> 5 in (0, 1) and byte & 31 < 28 else 0
+    for byte in range(256)
+)
+
+
+def _head_at(data: bytes, at: int) -> tuple[int, int, int]:
+    """(major type, value, position after the head) of the CBOR item at `at`."""
+    major, extra = data[at] >> 5, data[at] & 31
+    if extra < 24:
+        return major, extra, at + 1
+    if extra > 27:
+        raise BundleFormatError(f"unsupported CBOR item at byte {at}")
+    width = 1 << (extra - 24)
+    return major, int.from_bytes(data[at + 1 : at + 1 + width], "big"), at + 1 + width
+
+
+def _array_at(data: bytes, at: int) -> tuple[int, int]:
+    major, length, after = _head_at(data, at)
+    if major != 4:
+        raise BundleFormatError(f"CBOR array expected at byte {at}")
+    return length, after
+
+
+def _integer_at(data: bytes, at: int) -> tuple[int, int]:
+    major, value, after = _head_at(data, at)
+    if major not in (0, 1):
+        raise BundleFormatError(f"CBOR integer expected at byte {at}")
+    return (value if major == 0 else -1 - value), after
+
+
+def _text_at(data: bytes, at: int) -> tuple[str, int]:
+    major, length, after = _head_at(data, at)
+    if major != 3:
+        raise BundleFormatError(f"CBOR text expected at byte {at}")
+    return data[after : after + length].decode("utf-8"), after + length
+
+
+def _value_at(data: bytes, at: int) -> tuple[object, int]:
+    major = data[at] >> 5
+    if major in (0, 1):
+        return _integer_at(data, at)
+    if major == 3:
+        return _text_at(data, at)
+    length, at = _array_at(data, at)
+    values = []
+    for _ in range(length):
+        value, at = _value_at(data, at)
+        values.append(value)
+    return values, at
+
+
+def _head(major: int, value: int) -> bytes:
+    if value < 24:
+        return bytes([major << 5 | value])
+    for extra, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if value < 1 << (8 * width):
+            return bytes([major << 5 | extra]) + value.to_bytes(width, "big")
+    raise BundleFormatError(f"integer too large for CBOR: {value}")
+
+
+def _array_head(length: int) -> bytes:
+    return _head(4, length)
+
+
+def _encode(value: object) -> bytes:
+    """CBOR as minicbor writes Pagefind's files: shortest heads, definite lengths."""
+    if isinstance(value, bool):
+        raise BundleFormatError("booleans do not occur in Pagefind's files")
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, str):
+        encoded = value.encode("utf-8")
+        return _head(3, len(encoded)) + encoded
+    if isinstance(value, list):
+        return _array_head(len(value)) + b"".join(_encode(item) for item in value)
+    raise BundleFormatError(f"cannot write {type(value).__name__} in a Pagefind file")
