@@ -143,7 +143,7 @@ def main() -> None:
             record.write_text(original.replace('title: "', f'title: "{marker}', 1), encoding="utf-8")
             took = wait_for(url, marker, args.timeout)
             print(f"edit {edit}: new HTML served {took:.2f} s after saving" if took else f"edit {edit}: timed out")
-            time.sleep(args.settle)  # the server indexes search in the background, competing with the next rebuild
+            time.sleep(args.settle)  # meanwhile the server indexes search in a low-priority child process
     finally:
         record.write_text(original, encoding="utf-8")
         server.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from types import SimpleNamespace
@@ -117,3 +118,22 @@ def test_a_site_without_claims_has_no_claim_pages_to_move(tmp_path: Path) -> Non
     (site / "claims" / "index.html").write_text("explorer")
     claim_pages.place_staged(claim_pages.staging_dir(site), site)  # the writer had nothing to write
     assert _files(site) == {"claims/index.html": b"explorer"}
+
+
+def test_a_claim_page_file_holds_its_head_and_its_twin_its_record(repo_root: Path, tmp_path: Path) -> None:
+    """What a reader and a crawler get from the written files: the canonical URL, title and text in the head,
+    the claim's own fragment in the body, and beside it the claim as JSON."""
+    site, _ = build_site(repo_root)
+    renderer = Renderer(site)
+    claim = renderer.all_claims()[0]
+    theme = claim_pages.ShellTheme(site.settings.site_name, stylesheets=("assets/kb.css",))
+    claim_pages.write_claim_pages(renderer, tmp_path, theme, claims=[claim])
+    folder = tmp_path / "claims" / claim.claim_id
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    head, body = html.split("</head>")
+    base = site.settings.site_url.rstrip("/")
+    assert f'<link rel="canonical" href="{base}/claims/{claim.claim_id}/">' in head
+    assert f"<title>Claim {claim.claim_id} - {site.settings.site_name}</title>" in head
+    assert f'data-kb-id="{claim.claim_id}"' in body
+    twin = json.loads((folder / "index.json").read_bytes())
+    assert (twin["url"], twin["kind"], twin["claim_id"]) == (f"claims/{claim.claim_id}/", "claim", claim.claim_id)

@@ -42,7 +42,8 @@ def claim_row(statement: str, quote: str) -> str:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    """Seven indexed pages (titles, a claim table, accented names, long prose) and one page Pagefind must skip."""
+    """Seven indexed pages (titles, a claim table, accented names, a word said 30 times, long prose) and one page
+    Pagefind must skip."""
     words = [f"w{n}" for n in range(900)] + ["routing", "expert", "Amélie", "Zoë", "naïve"]
     prose = random.Random(7)
     root = tmp_path / "site"
@@ -52,7 +53,8 @@ def site(tmp_path: Path) -> Path:
         "papers/b/index.html": page("Paper B", "<p>" + " ".join(prose.choices(words, k=6000)) + "</p>"),
         "papers/c/index.html": page("Paper C naïve", "<p>" + " ".join(prose.choices(words, k=6000)) + "</p>"),
         "papers/d/index.html": page("Paper D", "<p>" + " ".join(prose.choices(words, k=6000)) + "</p>"),
-        "papers/e/index.html": page("Paper E", "<p>Zoë and Zoe route experts. expert expert.</p>"),
+        # more than 23 locations of one word on one page: a CBOR array whose length is not in its head byte
+        "papers/e/index.html": page("Paper E", "<p>Zoë and Zoe route experts." + " expert" * 30 + ".</p>"),
         "papers/f/index.html": page("Paper F", "<p>" + " ".join(prose.choices(words, k=6000)) + "</p>"),
         "claims/c-1/index.html": page("Claim c-1", f"<p>{CLAIM}</p>"),
         "about/index.html": page("About", "<p>unindexedword about page</p>", indexed=False),

@@ -146,15 +146,14 @@ def claim_page_html(renderer: Renderer, shell: Shell, claim: Claim) -> tuple[str
     """(URL, HTML, JSON twin) of one claim page."""
     page = claim_page(renderer, claim)
     settings = renderer.site.settings
+    # An f-string, not Markup.format (the same escaping): string.Formatter was 3% of writing a claim page.
     canonical = (
-        Markup('<link rel="canonical" href="{}">').format(absolute_url(settings, page.url))
-        if site_base(settings)
-        else ""
+        f'<link rel="canonical" href="{escape(absolute_url(settings, page.url))}">' if site_base(settings) else ""
     )
     html = shell.fill({
         "title": str(escape(plain_text(page.title))),
         "description": str(escape(plain_text(page.description))),
-        "canonical": str(canonical),
+        "canonical": canonical,
         "head": page.head,
         "content": page.html,
     })  # fmt: skip
@@ -174,11 +173,25 @@ def write_claims(renderer: Renderer, shell: Shell, claims: list[Claim], out_dir:
             pass
         except FileNotFoundError:  # the first claim page: `claims/` is not there yet
             os.makedirs(folder)
-        with open(os.path.join(folder, "index.html"), "wb") as page_file:
-            page_file.write(html.encode())
-        with open(os.path.join(folder, "index.json"), "wb") as twin_file:
-            twin_file.write(twin)
+        write_file(os.path.join(folder, "index.html"), html.encode())
+        write_file(os.path.join(folder, "index.json"), twin)
     return len(claims)
+
+
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+"""O_BINARY: on Windows a descriptor opened without it would write every newline as CRLF."""
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Three system calls a file: `open()` adds a stat, a terminal check, a seek and two buffer objects, about
+    8% of the CPU of writing a claim page (200,000 files at 100,000 claims)."""
+    descriptor = os.open(path, NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 class ClaimPageWriter:

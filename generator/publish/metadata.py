@@ -347,12 +347,13 @@ def render_head(
         return
     records, claims = context if context is not None else _records(renderer)
     values = head_context(renderer, page, claims, records)
-    # A digest, not the values, which would stay in memory for every page (5.8 MB pickled at 2,000 papers).
-    inputs = (page.head_body, hashlib.sha256(pickle.dumps(values, protocol=5)).digest())
-    last = known.get(page.url) if known is not None else None
-    if last is not None and last[0] == inputs:
-        page.head_body = last[1]
-        return
+    if known is not None:
+        # A digest, not the values, which would stay in memory for every page (5.8 MB pickled at 2,000 papers).
+        inputs = (page.head_body, hashlib.sha256(pickle.dumps(values, protocol=5)).digest())
+        last = known.get(page.url)
+        if last is not None and last[0] == inputs:
+            page.head_body = last[1]
+            return
     head = renderer.env.get_template("kb/partials/head.html").render(**values).strip()
     page.head = f"{page.head}\n{head}" if page.head else head
     if known is not None:

@@ -23,12 +23,17 @@ browser fetches, ranks and shows exactly what it would from one run.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
+import dataclasses
+import json
 import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -108,11 +113,14 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     # swap it in whole, so no reader ever gets a half-written file.
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-{BUNDLE_DIR}-", dir=site_dir.parent))
     try:
-        files_read, batches, join_seconds = _index(site_dir, fresh)
-    # OSError: a rebuild under `kb serve` may remove pages mid-read; ValueError, EOFError: a bundle not as expected.
-    except (OSError, ValueError, EOFError, SearchIndexError) as error:
+        try:
+            files_read, batches, join_seconds = _index(site_dir, fresh)
+        # OSError: a rebuild under `kb serve` may remove pages mid-read; ValueError, EOFError: a bundle not as expected.
+        except (OSError, ValueError, EOFError, SearchIndexError) as error:
+            raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
+    except BaseException:  # also an indexing child stopped by SIGTERM
         shutil.rmtree(fresh, ignore_errors=True)
-        raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
+        raise
     _swap_in(fresh, bundle)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = [path for path in bundle.rglob("*") if path.is_file()]
@@ -141,8 +149,12 @@ class BackgroundIndexer:
     """`kb serve`: index after each rebuild without holding back the browser's reload.
 
     At 10,000 papers indexing takes tens of seconds, far over the 3 s an edit may take
-    to show. One worker thread indexes the newest build it was asked for; a rebuild that
-    lands while it runs is indexed next, so search catches up with the preview.
+    to show. One worker thread has a child process (`index_in_child`) index the newest
+    build it was asked for; a rebuild that lands while it runs is indexed next, so search
+    catches up with the preview. The index is made in a child at the lowest CPU priority,
+    not in a thread: joining the bundles is seconds of pure Python that would hold the
+    server's GIL while the next rebuild waits, and its Pagefind processes would take the
+    cores the rebuild needs.
     """
 
     def __init__(self, report: Callable[[SearchIndexReport | SearchIndexError], None]) -> None:
@@ -167,9 +179,71 @@ class BackgroundIndexer:
                     self._running = False
                     return
             try:
-                self._report(index_site(site_dir))
+                self._report(index_in_child(site_dir))
             except SearchIndexError as error:  # a rebuild may remove files mid-read; the next run redoes it
                 self._report(error)
+
+
+_children: set[subprocess.Popen[str]] = set()  # indexing children running, stopped when the server exits
+
+
+def index_in_child(site_dir: Path) -> SearchIndexReport:
+    """`index_site` run by `python -m generator.publish.search SITE_DIR` at the lowest CPU priority."""
+    command = [sys.executable, "-m", __name__, str(site_dir)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        _children.add(child)
+        try:
+            out, err = child.communicate()
+        finally:
+            _children.discard(child)
+    if child.returncode == 0:
+        return SearchIndexReport(**json.loads(out))
+    if child.returncode == INDEX_FAILED:
+        raise SearchIndexError(err.strip())
+    raise SearchIndexError(f"the search index process stopped with exit code {child.returncode}: {err.strip()}")
+
+
+def _stop_children() -> None:
+    """A server that exits leaves no indexing child behind (each removes its half-written bundle on SIGTERM)."""
+    for child in list(_children):
+        child.terminate()
+
+
+atexit.register(_stop_children)
+
+
+INDEX_FAILED = 3  # exit code of `python -m generator.publish.search` when Pagefind could not index the site
+
+
+def _child_main(site_dir: Path) -> int:
+    """Index `site_dir` at the lowest priority, print the report as JSON; stop when the server is gone."""
+    os.nice(19)  # Pagefind processes inherit it
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    server = os.getppid()
+    threading.Thread(target=_stop_when_orphaned, args=(server,), daemon=True).start()
+    try:
+        report = index_site(site_dir)
+    except SearchIndexError as error:
+        print(error, file=sys.stderr)
+        return INDEX_FAILED
+    print(json.dumps(dataclasses.asdict(report)))
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    """Unwind, so temporary bundles are removed; a second signal (Ctrl-C reaches server and child, then the
+    server's exit handler stops the child) must not cut that cleanup short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
+
+
+def _stop_when_orphaned(server: int) -> None:
+    """A server killed without running its exit handlers: stop indexing a site that is being removed."""
+    while os.getppid() == server:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
@@ -236,3 +310,7 @@ def indexed_pages(site_dir: Path) -> tuple[list[Path], int]:
                 if INDEXED_PAGE.search((here / name).read_bytes()):
                     pages.append((here / name).relative_to(site_dir))
     return pages, files_read
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(Path(sys.argv[1])))
