@@ -44,7 +44,7 @@ def mkdocs_build(root: Path, strict: bool, site_dir: str | None = None) -> int:
         return EXIT_PROBLEMS
     early = _EarlyStart(config, strict)
     try:
-        result = build(root, read_inputs(root, strict=strict, progress=progress, on_cited=early))
+        result = build(root, read_inputs(root, strict=strict, progress=progress, on_cited=early, one_shot=True))
         report_problems(result.site)
         if result.failed:
             return EXIT_PROBLEMS

@@ -25,7 +25,7 @@ from generator.pipeline import load
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.link import link
 from generator.pipeline.progress import NullProgress, Progress
-from generator.pipeline.render import Output, Renderer
+from generator.pipeline.render import Output, Renderer, json_twin
 from generator.pipeline.validate import validate_corpus
 from generator.problems import Problems
 from generator.publish import (
@@ -63,6 +63,9 @@ class BuildOptions:
     on_cited: Callable[[Site], object] | None = dataclasses.field(default=None, compare=False)
     """Called with the site once its citations exist: `kb build` starts writing claim pages there, on the
     other core, while this one renders and publishes the rest."""
+    one_shot: bool = dataclasses.field(default=False, compare=False)
+    """No rebuild follows (`kb build`): pages, heads, twins and tables are not kept for reuse, which at
+    10,000 papers is a few hundred MB the build's peak need not hold."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,14 @@ def _run(root: Path, options: BuildOptions) -> Build:
     if options.stop_after == "check":
         return Build(site, None, options)
     gc.freeze()  # the linked site too
-    return Build(*render_and_publish(site, progress, options.on_cited), options)
+    return Build(*render_and_publish(site, progress, options.on_cited, options.one_shot), options)
 
 
 def render_and_publish(
-    site: Site, progress: Progress | None = None, on_cited: Callable[[Site], object] | None = None
+    site: Site,
+    progress: Progress | None = None,
+    on_cited: Callable[[Site], object] | None = None,
+    one_shot: bool = False,
 ) -> tuple[Site, Output]:
     """Phases 5 to 7 of `build`: they add no problems, so `kb validate` has stopped before them."""
     progress = progress or NullProgress()
@@ -142,16 +148,18 @@ def render_and_publish(
     # 6. Render one page per record, claim, category and index.
     with stage(progress, "render"):
         render_cache.rendered.clear()
-        renderer = render_cache.renderer(site)  # reuses the pages of the last build that no edit touched
+        # `kb serve` reuses the pages of the last build that no edit touched; `kb build` keeps nothing for later
+        renderer = Renderer(site) if one_shot else render_cache.renderer(site)
         output = renderer.render_all()
     # 7. Publish. Order matters:
     with stage(progress, "publish"):
         permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
-        metadata.add_head_metadata(renderer, output, render_cache.heads)  # <head> of every page so far
+        metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every page's <head>
         # after the head pass: the data page renders its own head
-        exports.build_data_release(renderer, output, render_cache.tables)
+        exports.build_data_release(renderer, output, None if one_shot else render_cache.tables)
         feed.build_feed(renderer, output)
-        output.files.extend(render_cache.json_twin(page) for page in output.pages if page.record_json is not None)
+        twin = json_twin if one_shot else render_cache.json_twin
+        output.files.extend(twin(page) for page in output.pages if page.record_json is not None)
     return site, output
 
 
