@@ -10,6 +10,7 @@ and a leading dot (hidden from most file listings and reviews).
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -74,3 +75,13 @@ def data_kind(relative: str) -> str | None:
     if folder == "ledgers" and path.suffix == LEDGER_SUFFIX:
         return "csv"
     return None
+
+
+FileStamp = tuple[int, int, int]
+
+
+def file_stamp(path: str | os.PathLike[str]) -> FileStamp:
+    """Size, modification time and inode: what `kb serve` compares to reuse what it read from a file last
+    build (an editor that saves by replacing the file changes the inode even within one mtime tick)."""
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from generator.file_names import FileStamp, file_stamp
 from generator.model.ids import ClaimId, RecordId
 from generator.model.paper_ids import doi_from_path, is_paper_id, paper_file_stem, paper_path
 from generator.model.records import CLAIM_ID_RE, EXTERNAL_ID_RE, SLUG_RE, SYNTHESIS_ID_RE
@@ -137,17 +138,16 @@ def read_lock(root: Path) -> list[tuple[int, str]] | None:
     Parsed once while the file is unchanged: a build reads it four times, and a `kb serve` rebuild again."""
     path = root / LOCK_NAME
     try:
-        stat = path.stat()
+        stamp = file_stamp(path)
     except FileNotFoundError:
         return None
-    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     known = _locks_read.get(path)
     if known is None or known[0] != stamp:
         known = _locks_read[path] = (stamp, tuple(parse_lock(path.read_text(encoding="utf-8-sig"))))
     return list(known[1])
 
 
-_locks_read: dict[Path, tuple[tuple[int, int, int], tuple[tuple[int, str], ...]]] = {}
+_locks_read: dict[Path, tuple[FileStamp, tuple[tuple[int, str], ...]]] = {}
 
 
 def parse_lock(text: str) -> list[tuple[int, str]]:

@@ -70,7 +70,9 @@ def test_index_built_in_batches_is_the_index_of_one_run(
 ) -> None:
     pages = tmp_path / "pages"
     shutil.copytree(site, pages, ignore=lambda folder, _: ["claims"] if Path(folder) == site else [])
-    search._run_pagefind(pages, tmp_path / "one-run")  # Pagefind's own bundle, written in one run
+    search._run_pagefind(
+        search._pagefind_command(), pages, tmp_path / "one-run"
+    )  # Pagefind's own bundle, written in one run
     one_run = read_bundle(tmp_path / "one-run")
     batched = indexed(site, monkeypatch, pages_per_index=2)
     assert len(batched["fragments"]) == 7, "every indexed page is in the joined index"
@@ -120,7 +122,7 @@ def test_two_batches_may_give_different_pages_the_same_fragment_name(site: Path,
             source = site / path if path.endswith(".html") else site / path / "index.html"
             (tmp_path / name / source.relative_to(site)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, tmp_path / name / source.relative_to(site))
-        search._run_pagefind(tmp_path / name, tmp_path / f"bundle-{name}")
+        search._run_pagefind(search._pagefind_command(), tmp_path / name, tmp_path / f"bundle-{name}")
         batches.append(tmp_path / f"bundle-{name}")
     taken = sorted((batches[0] / "fragment").iterdir())[0].name
     renamed = sorted((batches[1] / "fragment").iterdir())[0]

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from generator import file_names
 from generator.model.records import LEDGER_COLUMNS, OPTIONAL_LEDGER_COLUMNS
 from generator.model.site import KeyPath, RawDocument
 from generator.problems import Location, Problem, Problems, Severity, did_you_mean
@@ -197,18 +198,17 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
 def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
     """Parse one record file; on any refusal add a located problem and return None.
 
-    An unchanged file (same size and mtime) is parsed once per process, so a `kb serve`
+    An unchanged file (same `file_stamp`) is parsed once per process, so a `kb serve`
     rebuild re-parses only the records that were edited. Its problems are replayed.
     """
-    stat = path.stat()
-    doc, found = _read_yaml_once(os.path.abspath(path), stat.st_mtime_ns, stat.st_size, display_path)
+    doc, found = _read_yaml_once(os.path.abspath(path), file_names.file_stamp(path), display_path)
     problems.extend(found)
     return doc
 
 
 @functools.lru_cache(maxsize=16384)
 def _read_yaml_once(
-    resolved: str, mtime_ns: int, size: int, display_path: str
+    resolved: str, stamp: file_names.FileStamp, display_path: str
 ) -> tuple[RawDocument | None, tuple[Problem, ...]]:
     found = Problems()
     return _parse_yaml(Path(resolved), display_path, found), tuple(found)

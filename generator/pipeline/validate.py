@@ -174,15 +174,14 @@ def _validate_corpus(root: Path, problems: Problems) -> Corpus:
 
 
 _LedgerClaims = tuple[int, tuple[Claim, ...]] | None
-_ledgers_read: dict[str, tuple[tuple[int, int, int, str], _LedgerClaims, tuple[Problem, ...]]] = {}
-"""Each ledger's rows read and claims, by file, while its size, mtime and inode stay the same: a `kb serve`
-rebuild reads and checks again only the ledgers that were edited. Its problems are replayed."""
+_ledgers_read: dict[tuple[str, str], tuple[file_names.FileStamp, _LedgerClaims, tuple[Problem, ...]]] = {}
+"""Each ledger's rows read and claims, by file, while its `file_stamp` stays the same: a `kb serve` rebuild
+reads and checks again only the ledgers that were edited. Its problems are replayed."""
 
 
 def _ledger_claims(path: Path, display_path: str, problems: Problems) -> _LedgerClaims:
     """(rows read, valid claims) of one ledger, or None after reporting why it cannot be read."""
-    stat = path.stat()
-    stamp, key = (stat.st_size, stat.st_mtime_ns, stat.st_ino, display_path), os.path.abspath(path)
+    stamp, key = file_names.file_stamp(path), (os.path.abspath(path), display_path)
     known = _ledgers_read.get(key)
     if known is not None and known[0] == stamp:
         problems.extend(known[2])

@@ -261,20 +261,27 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
             for page in pages[first : first + PAGES_PER_INDEX]:
                 _link(site_dir / page, batch / page)
             batches.append((batch, Path(work, f"bundle-{first}")))
+        command = _pagefind_command()
         with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner:
-            list(runner.map(lambda batch: _run_pagefind(*batch), batches))
+            list(runner.map(lambda batch: _run_pagefind(command, *batch), batches))
         joining = time.perf_counter()
         merge_bundles([bundle for _, bundle in batches], bundle)
         return files_read, len(batches), time.perf_counter() - joining
 
 
-def _run_pagefind(pages: Path, bundle: Path) -> None:
+def _pagefind_command() -> list[str]:
+    """Pagefind's command line with what every batch shares: the binary, the language, the unindexed parts."""
     executable = get_executable()
     if executable is None:
         raise SearchIndexError("the Pagefind binary is missing: reinstall the `pagefind[extended]` package")
     excluded = [argument for selector in UNINDEXED_SELECTORS for argument in ("--exclude-selectors", selector)]
-    command = [str(executable), "--site", str(pages), "--output-path", str(bundle), "--force-language", "en"]
-    run = subprocess.run([*command, *excluded, "--silent"], capture_output=True, text=True, check=False)
+    return [str(executable), "--force-language", "en", *excluded, "--silent"]
+
+
+def _run_pagefind(command: list[str], pages: Path, bundle: Path) -> None:
+    run = subprocess.run(
+        [*command, "--site", str(pages), "--output-path", str(bundle)], capture_output=True, text=True, check=False
+    )
     if run.returncode != 0:
         raise SearchIndexError(
             f"Pagefind stopped with exit code {run.returncode}: {(run.stderr or run.stdout).strip()}"
