@@ -1,0 +1,238 @@
+"""Claim pages without Jinja: what `kb/claim.html` and the claim's `kb/partials/head.html` make, in Python.
+
+At 100,000 claims the templates were the largest cost of writing the claim pages: Jinja's macro calls, the
+include of the citation block and a new context for each were most of a page's CPU. `ClaimPages` writes the
+same bytes (tests/test_claim_fast.py compares it with the templates over the fixture corpus, a synthetic one
+and hostile text), with what a paper's or a ledger's claims share worked out once. It stands in only while
+every template it replaces is the bundled one (`bundled`): an override in `overrides/kb/` is rendered by
+Jinja as before.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import jinja2
+from markupsafe import escape
+
+from generator import urls
+from generator.model.records import Claim
+from generator.model.site import QuoteCheck
+from generator.pipeline.render import (
+    TEMPLATE_DIR,
+    BadgeHtml,
+    RenderedPage,
+    Renderer,
+    claim_json,
+    json_for_script,
+    visible_text,
+)
+from generator.publish import metadata
+from generator.publish.cite import PageCitation
+
+TEMPLATES = ("kb/claim.html", "kb/partials/macros.html", "kb/partials/cite.html", "kb/partials/head.html")
+"""What a claim page is made from: an override of any of them is rendered by Jinja."""
+STAND_IN = "c-00000000"
+"""A claim id for what is made once for every claim. An id is `c-` and hex (`urls.claim_url` refuses any other):
+it reads the same escaped, and in a URL's query."""
+SHELL_URL = urls.claim_url(STAND_IN)
+"""Every claim page is two levels deep (`claims/c-…/`): links to other pages are the same from any of them."""
+
+
+def bundled(env: jinja2.Environment) -> bool:
+    """Whether `env` finds the bundled file of every template in TEMPLATES (none is overridden)."""
+    return all(
+        os.path.normpath(env.get_template(name).filename or "") == os.path.normpath(TEMPLATE_DIR / name)
+        for name in TEMPLATES
+    )
+
+
+def missing(what: str) -> str:
+    """The `missing` macro."""
+    return f'<span class="kb-missing">{what} not recorded</span>'
+
+
+CLAIM_TABLE = (
+    '<div class="kb-table-wrap" role="region" aria-label="Claim evidence" tabindex="0"><table class="kb-claims">'
+    '<thead><tr><th scope="col">Status</th><th scope="col">Evidence</th><th scope="col">Depth</th>'
+    '<th scope="col">Quote</th><th scope="col">Page</th><th scope="col">Fit</th><th scope="col">Audit</th></tr>'
+    "</thead>\n"
+)
+RETRACTED = (
+    '<div class="admonition danger kb-banner" role="note"><p class="admonition-title">Rests on a retracted paper'
+    "</p><p>The paper this claim is about has been retracted or withdrawn.</p></div>"
+)
+
+
+class ClaimPages:
+    """`page(claim)`: the claim's RenderedPage (fragment, head, twin's record), as `claim_pages.claim_page`
+    makes it through the templates."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.view, self.site = renderer.view, renderer.site
+        self.links = renderer.links(SHELL_URL)
+        badge_html = renderer.env.globals["badge_html"]
+        assert isinstance(badge_html, BadgeHtml)  # make_environment's
+        self.badge_html = badge_html
+        self.badges: dict[tuple[str, str], str] = {}
+        self.checks: dict[QuoteCheck, str] = {}
+        self.papers: dict[str, tuple[str, str]] = {}
+        """Paper id (as a ledger row names it) -> how its claims name it: (`<p>About …`, the link to its claim
+        table, without the claim's id)."""
+        self.ledgers: dict[str, tuple[str, str]] = {}
+        """Ledger path -> (the end of the claim table up to the row number, the edit link)."""
+        report = self.links.report(f"claim {STAND_IN}", SHELL_URL)
+        self.report = str(escape(report)).rsplit(STAND_IN, 2) if report else []
+        """The `Report a problem` link around the claim's id, which its query names twice, at the end."""
+        self.how_to_cite = (
+            '<p class="kb-explain"><a href="index.json">BibTeX and CSL-JSON</a> · a living page, in no archived'
+            f' release yet: <a href="{escape(self.links.index("methodology", "citing"))}">how to cite it</a></p>\n'
+            "</div>\n"
+        )
+
+    def page(self, claim: Claim) -> RenderedPage:
+        url = urls.claim_url(claim.claim_id)
+        citation = self.view.citations.get(url)
+        record = claim_json(claim)
+        if citation is not None:  # as `claim_pages.claim_page` adds it
+            record["cite"] = {"bibtex": citation.bibtex, "csl": [citation.csl]}
+        # `metadata.render_head` of a claim page: no meta tags, OpenGraph or feed link, only its ClaimReview.
+        head = f'<script type="application/ld+json">{json_for_script(metadata.claim_jsonld(self.site, claim))}</script>'
+        return RenderedPage(
+            url=url, kind="claim", title=f"Claim {claim.claim_id}", description=claim.claim,
+            body=self.fragment(claim, url, citation), head_body=head, record_json=record,
+        )  # fmt: skip
+
+    def fragment(self, claim: Claim, url: str, citation: PageCitation | None) -> str:
+        """`kb/claim.html`. The claim's id is written as it is: `urls.claim_url` has checked it (STAND_IN)."""
+        cid = claim.claim_id
+        about, table = self.paper(claim)
+        recorded, edit = self.ledger(claim.ledger)
+        return "".join([
+            f'<article class="kb-page kb-claim" data-kb-kind="claim" data-kb-id="{cid}">\n'
+            f"<h1>Claim <code>{cid}</code></h1>\n",
+            RETRACTED if claim.paper_base in self.view.retracted_papers else "",
+            f'<h2 id="claim">Claim</h2>\n<blockquote class="kb-claim-statement">{visible_text(claim.claim)}</blockquote>\n',
+            about,
+            f'<a href="{table}#{cid}">in the paper\'s claim table</a></p>\n' if table else "</p>\n",
+            CLAIM_TABLE,
+            f'<tbody><tr id="{cid}">',
+            self.cells(claim),
+            f"{recorded}{claim.row}.</p>\n",
+            self.corrections(cid),
+            self.cite(url, citation),
+            self.edit_links(cid, edit),
+            "\n</article>",
+        ])  # fmt: skip
+
+    def badge(self, vocab: str, value: str) -> str:
+        html = self.badges.get((vocab, value))
+        if html is None:
+            html = self.badges[vocab, value] = str(self.badge_html(self.links, vocab, value, brief=True))
+        return html
+
+    def paper(self, claim: Claim) -> tuple[str, str]:
+        known = self.papers.get(claim.paper_id)
+        if known is None:
+            base, loaded = claim.paper_base, self.view.papers.get(claim.paper_base)
+            version = f" (arXiv <code>{escape(claim.paper_id)}</code>) · "
+            if loaded is None:
+                known = (f"<p>About <code>{escape(base)}</code>{version}", "")
+            else:
+                href = escape(self.links.record(base))
+                known = (f'<p>About <a href="{href}">{visible_text(loaded.record.title)}</a>{version}', str(href))
+            self.papers[claim.paper_id] = known
+        return known
+
+    def ledger(self, path: str) -> tuple[str, str]:
+        known = self.ledgers.get(path)
+        if known is None:
+            edit = self.links.edit(path)
+            known = self.ledgers[path] = (
+                f"</tr></tbody></table></div>\n<p>Recorded in <code>{escape(path)}</code>, line ",
+                f'<a href="{escape(edit)}" rel="nofollow">Edit this record</a>' if edit else "",
+            )
+        return known
+
+    def cells(self, claim: Claim) -> str:
+        """The `claim_cells` macro, brief and not a listing."""
+        quote = (
+            f"<blockquote>{visible_text(claim.source_quote)}</blockquote>" if claim.source_quote else missing("Quote")
+        )
+        check = self.view.quote_checks.get(claim.claim_id)
+        if check:
+            quote += self.check(check)
+        fit, audit = claim.taxonomy_fit, claim.audit
+        reason = f' <span class="kb-note">{visible_text(fit.reason)}</span>' if fit.reason else ""
+        notes = "".join(f' <span class="kb-note">{visible_text(note)}</span>' for note in audit.notes)
+        notes += "".join(
+            f' <span class="kb-note">{visible_text(key)}: <code>{visible_text(value)}</code></span>'
+            for key, value in audit.attributes
+        )
+        return (
+            f'<td data-label="Status">{self.badge("claim_status", claim.claim_status)}</td>\n'
+            f'<td data-label="Evidence">{self.badge("evidence_status", claim.evidence_status)}</td>\n'
+            f'<td data-label="Depth">{self.badge("source_depth", claim.source_depth)}</td>\n'
+            f'<td data-label="Quote" class="kb-quote">{quote}</td>\n'
+            f'<td data-label="Page">{visible_text(claim.page_or_section) if claim.page_or_section else missing("Page")}</td>\n'
+            f'<td data-label="Fit">{self.badge("taxonomy_fit", fit.verdict)}{reason}</td>\n'
+            f'<td data-label="Audit">{self.badge("audit_status", audit.result)}{notes}</td>'
+        )
+
+    def check(self, check: QuoteCheck) -> str:
+        html = self.checks.get(check)
+        if html is None:
+            html = self.checks[check] = (
+                f'<span class="kb-quote-check kb-quote-check--{escape(check.state)}" title="{escape(check.detail)}">'
+                f"{escape(check.label)}</span>"
+            )
+        return html
+
+    def corrections(self, claim_id: str) -> str:
+        events = self.view.corrections_by_claim.get(claim_id, ())
+        if not events:
+            return ""
+        items = "".join(
+            f'<li><time datetime="{escape(date)}">{escape(date)}</time> <code>{escape(event.type)}</code>: '
+            f'{visible_text(event.description)} (event <a href="{escape(self.links.record(sid))}#correction-'
+            f'{escape(event.id)}"><code>{escape(event.id)}</code></a> of {visible_text(self.view.title_of(sid))})</li>'
+            for date, sid, event in sorted(events, key=_by_date)
+        )
+        return f'<h2 id="corrections">Corrections</h2>\n<ol class="kb-history">{items}</ol>'
+
+    def cite(self, url: str, citation: PageCitation | None) -> str:
+        """`kb/partials/cite.html` for a claim, whose citation is always of kind `claim` (cite.Citations)."""
+        if citation is None:
+            return f'<h2 id="cite">Cite this page</h2>\n<p>Cite this page by its permanent URL: <code>{escape(url)}</code>.</p>\n'
+        if citation.kind != "claim":
+            raise ValueError(f"the citation of claim page {url} is of a {citation.kind}")
+        apa = f'<h2 id="cite">Cite this page</h2>\n<div class="kb-cite" data-kb-cite>\n<p class="kb-cite-apa">{visible_text(citation.apa)}</p>\n'
+        if not citation.pinned_url:
+            return apa + self.how_to_cite
+        living = escape(citation.living_url)
+        archive_url, archive_file = citation.pinned_url.split("#", 1)
+        return (
+            f'{apa}<dl class="kb-facts kb-cite-urls">\n<dt>Living URL</dt><dd><a href="{living}">{living}</a>'
+            ' <span class="kb-note">always shows the current record</span></dd>\n'
+            f'<dt>Version-pinned copy</dt><dd><a href="{escape(archive_url)}">{escape(archive_url)}</a>, file '
+            f'<code>{escape(archive_file)}</code> <span class="kb-note">this page as published in release '
+            f"<code>{escape(citation.release)}</code>, inside that release's archive of the whole site</span></dd>\n"
+            '<dt>BibTeX and CSL-JSON</dt><dd><a href="index.json">index.json</a> <span class="kb-note">this claim as'
+            ' data, its citation included</span></dd></dl>\n<p class="kb-explain">This cites the knowledge-base'
+            " page, which is maintained and may change; cite the version-pinned copy to refer to exactly what you"
+            " read.</p>\n</div>\n"
+        )
+
+    def edit_links(self, claim_id: str, edit: str) -> str:
+        """The `edit_links` macro."""
+        if not self.report:
+            return f'<p class="kb-edit">{edit}</p>' if edit else ""
+        report = f'<a href="{claim_id.join(self.report)}" rel="nofollow">Report a problem</a>'
+        return f'<p class="kb-edit">{edit} · {report}</p>' if edit else f'<p class="kb-edit">{report}</p>'
+
+
+def _by_date(entry: tuple[Any, ...]) -> Any:
+    """Jinja's `sort(attribute="0")`: by the first item, text without regard to case."""
+    first = entry[0]
+    return first.lower() if isinstance(first, str) else first
