@@ -7,6 +7,7 @@ can make the generator write outside its output directory.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path, PurePosixPath
 
 from generator.file_names import FileStamp, file_stamp
@@ -19,6 +20,7 @@ class UnsafeIdError(ValueError):
     """An id that does not match its kind's pattern never becomes a path."""
 
 
+@functools.cache  # pure, and asked about 150,000 times a build at 10,000 papers
 def paper_url(paper_id: str) -> str:
     """`papers/2503.23007/`, `papers/doi/10.1145/3219819.3220007/`, `papers/openreview/<id>/`, `papers/acl/<id>/`."""
     if not is_paper_id(paper_id):
@@ -46,6 +48,7 @@ def category_url(slug: str) -> str:
     return f"taxonomy/{slug}/"
 
 
+@functools.cache  # pure, and asked about 600,000 times a build at 100,000 claims
 def claim_url(claim_id: ClaimId) -> str:
     if not CLAIM_ID_RE.fullmatch(claim_id):
         raise UnsafeIdError(claim_id)

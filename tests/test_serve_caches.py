@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline.build import build, read_inputs, write_generated
+from generator.pipeline.build import Build, build, read_inputs, write_generated
+from generator.pipeline.render import RenderedPage
 from tests.helpers import kb
 
 PAPER = Path("records/papers/2402.00003.yaml")
@@ -98,3 +99,31 @@ def test_a_problem_stays_reported_on_every_rebuild_until_it_is_fixed(fixture_pro
     assert build(fixture_project, options).problems.report() == first
     _replace(fixture_project, PAPER, 'year: "twenty twenty-four"', "year: 2024")
     assert "2402.00003.yaml" not in build(fixture_project, options).problems.report()
+
+
+def test_a_page_that_comes_back_shows_what_changed_while_it_was_gone(fixture_project: Path, tmp_path: Path) -> None:
+    """Rebuilds compare each build with the one before: a page missing from some builds (its record did not
+    load) must not come back with what it showed before it went."""
+    options = read_inputs(fixture_project)
+    external = Path("records/external/ext-fixture-report.yaml")  # its page lists its citer's title
+    citer = Path("records/papers/2401.00002.yaml")
+    build(fixture_project, options)
+    _replace(fixture_project, external, "year: 2020", 'year: "twenty twenty"')
+    assert "works/fixture-report/" not in {page.url for page in _pages(build(fixture_project, options))}
+    _replace(fixture_project, citer, 'title: "Routing Under Load', 'title: "Routing Under Heavy Load')
+    build(fixture_project, options)
+    _replace(fixture_project, external, 'year: "twenty twenty"', "year: 2020")
+    rebuilt = build(fixture_project, options)
+    fresh = kb(fixture_project, "generate", "--out", str(tmp_path / "fresh"))
+
+    assert not rebuilt.failed and fresh.returncode == 0, fresh.stderr
+    page = (tmp_path / "fresh" / "works" / "fixture-report" / "index.html").read_text(encoding="utf-8")
+    assert "Routing Under Heavy Load" in page
+    assert rebuilt.output is not None
+    write_generated(rebuilt.site, tmp_path / "warm", rebuilt.output)
+    assert _tree(tmp_path / "warm") == _tree(tmp_path / "fresh")
+
+
+def _pages(result: Build) -> list[RenderedPage]:
+    assert result.output is not None
+    return result.output.pages

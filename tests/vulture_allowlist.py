@@ -32,6 +32,7 @@ _.Representer  # ruamel.yaml
 _._env  # mkdocs-macros' template environment, replaced by the sandbox
 _.compress_type  # zipfile.ZipInfo
 _.external_attr  # zipfile.ZipInfo
+_.bytecode_cache  # jinja2.Environment: compiled templates kept across `kb serve` rebuilds
 _.atexit  # weakref.finalize: spooled files need no removal at exit (pipeline/spool.py removes the directory)
 
 # Called by pytest, http.server and html.parser by name.
@@ -43,3 +44,5 @@ _.daemon_threads
 _.handle_starttag
 _.handle_endtag
 _.handle_data
+_.load_bytecode  # jinja2.BytecodeCache, called by Jinja
+_.dump_bytecode

@@ -90,10 +90,26 @@ def build(root: Path, options: BuildOptions) -> Build:
     if _latest is not None and _latest[0] == key:
         return dataclasses.replace(_latest[1], options=options)
 
-    try:
-        return _remember(key, _run(root, options))
-    finally:
-        gc.unfreeze()  # a `kb serve` rebuild lets the collector see the last build's objects again
+    _keep_the_collector_off_earlier_builds()
+    return _remember(key, _run(root, options))
+
+
+FULL_COLLECTION_EVERY = 20
+"""`kb serve` rebuilds between two full collections; see `_keep_the_collector_off_earlier_builds`."""
+_builds = 0
+
+
+def _keep_the_collector_off_earlier_builds() -> None:
+    """What earlier builds left alive (under `kb serve`, the last site and the render caches) is frozen, out
+    of the cycle collector's sight: scanning it took two full collections of about a second each per rebuild
+    at 10,000 papers. Objects freed by reference counting go as before; what only the collector frees (about
+    8,500 objects a rebuild at 2,000 papers) waits for the full collection every FULL_COLLECTION_EVERY builds."""
+    global _builds
+    _builds += 1
+    if _builds % FULL_COLLECTION_EVERY == 0:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 def _run(root: Path, options: BuildOptions) -> Build:

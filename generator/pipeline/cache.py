@@ -3,12 +3,13 @@
 A page is a function of its template, its typed context (pipeline/contexts.py),
 what its template looks up in the `SiteView`, and what every page shares (the
 settings, the taxonomy, the hubs, the templates themselves). While a page is
-rendered, the view's lookups are recorded: which record of which index it read,
-and what it found. On the next build the page is reused when its context is
-equal and every lookup it made finds an equal value in the new site; otherwise
-it is rendered again. So a full build and a rebuild after an edit give the same
-pages, and an edit to one paper re-renders that paper, the pages that show it
-and the listings, not the 10,000 others.
+rendered, the view's lookups are recorded: which record of which index it read.
+Each rebuild compares the new site's indexes with the last build's, key by key
+(by identity first), which gives the set of lookups that answer differently now.
+A page is reused when its context is equal and none of its lookups is in that
+set; otherwise it is rendered again. So a full build and a rebuild after an edit
+give the same pages, and an edit to one paper re-renders that paper, the pages
+that show it and the listings, not the 10,000 others.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 
 import jinja2
 
+from generator.model.records import Claim
 from generator.model.site import Site
+from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView
-from generator.pipeline.render import TEMPLATE_DIR, RenderedPage, Renderer, StaticFile, json_twin
+from generator.pipeline.render import TEMPLATE_DIR, ExplorerParts, RenderedPage, Renderer, StaticFile, json_twin
 
 MISSING = object()
 """What a lookup found when the key was absent (absence is an input too)."""
@@ -88,12 +91,35 @@ class _RecordedMapping(Mapping[Any, Any]):
         return len(self._inner)
 
 
-def _lookup(view: SiteView, name: str, key: Any) -> Any:
-    """What `name[key]` holds in `view`, as `_RecordedMapping` noted it."""
-    if name == "title_of":
-        return view.title_of(key)
-    mapping = view.corpus.syntheses if name == "syntheses" else getattr(view, name)
-    return mapping if key is WHOLE else mapping.get(key, MISSING)
+class _Indexes:
+    """The site's indexes by the names `_Reads` notes, to compare one build's with the next."""
+
+    def __init__(self, site: Site, view: SiteView) -> None:
+        self.by_name: dict[str, Mapping[Any, Any]] = {name: getattr(view, name) for name in _PER_RECORD}
+        self.by_name["syntheses"] = view.corpus.syntheses
+        self.by_name["title_of"] = site.titles  # a missing id reads as itself, in both builds
+
+    def changed_since(self, last: _Indexes) -> set[Lookup]:
+        """Every lookup whose answer differs from the last build's, and (name, WHOLE) for each index that
+        differs at all: about 250,000 keys at 10,000 papers, most compared by identity."""
+        changed: set[Lookup] = set()
+        for name, mapping in self.by_name.items():
+            old = last.by_name[name]
+            keys = [
+                key
+                for key in old.keys() | mapping.keys()
+                if not _same(old.get(key, MISSING), mapping.get(key, MISSING))
+            ]
+            if keys:
+                changed.add((name, WHOLE))
+                changed.update((name, key) for key in keys)
+        return changed
+
+
+def _same(old: Any, new: Any) -> bool:
+    # `is` first: an unchanged file gives back the very same record (pipeline/load.py, validate.py), and
+    # comparing two pydantic records field by field is what most of the comparing would cost
+    return old is new or old == new
 
 
 @dataclass
@@ -101,7 +127,7 @@ class _Entry:
     template: str
     head: tuple[str, str, str]  # kind, title, description
     context: dict[str, Any]
-    reads: dict[Lookup, Any]
+    reads: frozenset[Lookup]
     page: RenderedPage
 
 
@@ -116,8 +142,15 @@ class RenderCache:
     """Each page's <head> metadata with what it was made from (publish/metadata.py `KnownHeads`)."""
     tables: dict[str, tuple[bytes, list[Any]]] = field(default_factory=dict)
     """The data-release files of each table, by the digest of its rows (publish/exports.py `WrittenTables`)."""
+    explorer: tuple[Any, ExplorerParts] | None = None
+    """The claim explorer's parts with what they were made from (`listings.explorer_inputs`)."""
     rendered: list[str] = field(default_factory=list)
     """URLs rendered (not reused) by the last build: what tests count."""
+    indexes: _Indexes | None = None
+    """The last build's indexes: a page is reused when none of its lookups gives another answer now."""
+    seen: set[str] = field(default_factory=set)
+    """URLs the last build asked for. A page it did not ask for was not checked against its indexes, so it
+    cannot be checked against the last build's changes: it is dropped."""
     env: jinja2.Environment | None = None
     """The templates compiled by the first build (the template files are part of `shared`)."""
 
@@ -128,9 +161,17 @@ class RenderCache:
             {key: tuple(value) for key, value in site.children.items()}, dict(site.ledgers), _template_files(site.root),
         )  # fmt: skip
         if shared != self.shared:  # every page shows these: none of the cached pages can be trusted
-            self.shared, self.entries, self.twins, self.heads, self.env = shared, {}, {}, {}, None
-        self.rendered = []
-        return _CachingRenderer(site, self)
+            self.shared, self.entries, self.twins, self.heads, self.env, self.explorer = shared, {}, {}, {}, None, None
+        renderer = _CachingRenderer(site, self)
+        indexes = _Indexes(site, renderer.plain_view)
+        if self.indexes is None or not self.entries:
+            renderer.changed = set()
+            self.entries = {}
+        else:
+            renderer.changed = indexes.changed_since(self.indexes)
+            self.entries = {url: entry for url, entry in self.entries.items() if url in self.seen}
+        self.indexes, self.seen, self.rendered = indexes, set(), []
+        return renderer
 
     def json_twin(self, page: RenderedPage) -> StaticFile:
         """The page's JSON twin, serialised again only when its data changed."""
@@ -150,6 +191,8 @@ class _CachingRenderer(Renderer):
             cache.env = self.env
         self.env = cache.env  # site-independent (globals are pure functions), and compiling templates takes seconds
         self.cache, self.reads, self.plain_view = cache, _Reads(), self.view
+        self.changed: set[Lookup] = set()
+        """The lookups that give another answer than in the last build (set by `RenderCache.renderer`)."""
         view, reads = self.view, self.reads
         recorded: dict[str, Any] = {name: _RecordedMapping(name, getattr(view, name), reads) for name in _PER_RECORD}
         corpus = dataclasses.replace(view.corpus, syntheses=_RecordedMapping("syntheses", view.corpus.syntheses, reads))
@@ -157,29 +200,38 @@ class _CachingRenderer(Renderer):
 
     def page(self, template: str, url: str, kind: str, title: str, description: str, **context: Any) -> RenderedPage:
         cache = self.cache
+        cache.seen.add(url)
         entry = cache.entries.get(url)
-        if entry is not None and _still_valid(entry, template, (kind, title, description), context, self.plain_view):
+        if entry is not None and _still_valid(entry, template, (kind, title, description), context, self.changed):
             return dataclasses.replace(entry.page)  # the builder sets record_json and head on its own copy
         self.reads.current = {}
         try:
             fresh = super().page(template, url, kind, title, description, **context).spool()  # cached on disk
-            cache.entries[url] = _Entry(template, (kind, title, description), context, self.reads.current, fresh)
+            reads = frozenset(self.reads.current)
+            cache.entries[url] = _Entry(template, (kind, title, description), context, reads, fresh)
         finally:
             self.reads.current = None
         cache.rendered.append(url)
         return dataclasses.replace(fresh)
 
+    def explorer_parts(self, claims: list[Claim]) -> ExplorerParts:
+        inputs = listings.explorer_inputs(self.site, claims)
+        known = self.cache.explorer
+        if known is not None and known[0] == inputs:
+            return known[1]
+        parts = super().explorer_parts(claims)
+        self.cache.explorer = (inputs, parts)
+        return parts
+
 
 def _still_valid(
-    entry: _Entry, template: str, head: tuple[str, str, str], context: dict[str, Any], view: SiteView
+    entry: _Entry, template: str, head: tuple[str, str, str], context: dict[str, Any], changed: set[Lookup]
 ) -> bool:
+    """The same template, head and context, and no lookup the page made answers otherwise than last build.
+    Every cached page was checked last build (`RenderCache.seen`), so it matched the last build's answers."""
     if entry.template != template or entry.head != head or entry.context != context:
         return False
-    # `is` first: an unchanged file gives back the very same record (pipeline/load.py, validate.py), and
-    # comparing two pydantic records field by field is what most of a rebuild's checks would cost
-    return all(
-        (found := _lookup(view, name, key)) is value or found == value for (name, key), value in entry.reads.items()
-    )
+    return changed.isdisjoint(entry.reads)
 
 
 def _recorded_title(view: SiteView, reads: _Reads) -> Callable[[str], str]:
@@ -227,3 +279,25 @@ served_files = Written()
 """`kb serve`: the generated pages and files MkDocs wrote (by src_uri)."""
 served_claims = Written()
 """`kb serve`: the claim permalink pages written straight to disk (by claim id)."""
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled theme templates kept across `kb serve` rebuilds. MkDocs makes a new Jinja environment for
+    every build, and compiling Material's templates again took about half a second of each rebuild; Jinja
+    checks each template's source against the checksum kept with its code, so an edited template compiles
+    afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+theme_templates = CompiledTemplates()
+"""`kb serve`: Material's templates, compiled once (set on MkDocs' environment by the hooks' `on_env`)."""

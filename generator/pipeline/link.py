@@ -268,7 +268,24 @@ def _link_categories(site: _Links, loaded: Loaded[Any], record_id: str, index: d
             )
 
 
+_edges_made: dict[tuple[str, int], tuple[Loaded[Paper], Edge]] = {}
+"""The citation edges of the last link, by citing paper and position in its `cites`. `kb serve` gets the very
+same edge again while its paper's record is the very same object (an unchanged file gives it back), so the
+render cache compares 100,000 edges of pages and their reads by identity, not field by field."""
+
+
+def _same_edge(
+    last: dict[tuple[str, int], tuple[Loaded[Paper], Edge]], pid: str, loaded: Loaded[Paper], index: int, target: str
+) -> Edge | None:
+    made = last.get((pid, index))
+    if made is None or made[0] is not loaded or made[1].target != target:
+        return None
+    return made[1]
+
+
 def _link_papers(site: _Links) -> None:
+    global _edges_made
+    last, _edges_made = _edges_made, {}
     corpus = site.corpus
     targets = [*corpus.papers, *corpus.externals]
     for pid, loaded in sorted(corpus.papers.items()):
@@ -295,7 +312,10 @@ def _link_papers(site: _Links) -> None:
                     "cite-self", location, f"cites[{index}].target", "a paper cannot cite itself", "remove this entry"
                 )
                 continue
-            edge = Edge(pid, target, citation.role, citation.polarity, citation.context, location)
+            edge = _same_edge(last, pid, loaded, index, target) or Edge(
+                pid, target, citation.role, citation.polarity, citation.context, location
+            )
+            _edges_made[pid, index] = (loaded, edge)
             site.edges.append(edge)
             site.cites[pid].append(edge)
             site.cited_by[target].append(edge)

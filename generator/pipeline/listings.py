@@ -241,6 +241,15 @@ def explorer_data(site: Site, claims: list[Claim]) -> dict[str, bytes]:
     return files
 
 
+def explorer_inputs(site: Site, claims: list[Claim]) -> tuple[Any, ...]:
+    """What `explorer_data`, `category_tree` and the facet counts read besides the taxonomy (which every page
+    shows: pipeline/cache.py): `kb serve` makes them again only when it changed. Kept as values, so an
+    unchanged claim compares by identity."""
+    papers = {claim.paper_base for claim in claims}
+    shown = {pid: (site.title_of(pid), tuple(site.papers[pid].record.taxonomy)) for pid in papers if pid in site.papers}
+    return tuple(claims), shown
+
+
 def parents_of(site: Site, slug: str) -> list[str]:
     return [p for p in site.corpus.categories[slug].parent_slugs if p in site.corpus.categories]
 

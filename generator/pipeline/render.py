@@ -464,14 +464,20 @@ class Renderer:
         for pid in listings.cited_by_papers(self.site):
             output.add(*self.cited_by_pages(pid))
         claims = self.all_claims()
+        explorer = self.explorer_parts(claims)
         output.streamed = [urls.claim_url(claim.claim_id) for claim in claims]  # written by publish/claim_pages.py
-        output.add(*self.index_pages(claims))
+        output.add(*self.index_pages(claims, explorer))
         output.add(*self.claim_listing_pages(claims))
-        explorer = listings.explorer_data(self.site, claims)
-        output.files.extend(StaticFile.spooled(path, data) for path, data in explorer.items())
+        output.files.extend(explorer.files)
         for builder in extra_builders:
             builder(self, output)
         return output
+
+    def explorer_parts(self, claims: list[Claim]) -> ExplorerParts:
+        """What the claim explorer makes of every claim: its data files, facet counts and category tree."""
+        site = self.site
+        files = [StaticFile.spooled(path, data) for path, data in listings.explorer_data(site, claims).items()]
+        return ExplorerParts(files, claim_facets(site, claims), listings.category_tree(site, claims))
 
     def all_claims(self) -> list[Claim]:
         return [claim for pid in sorted(self.site.claims_by_paper) for claim in self.site.claims_by_paper[pid]]
@@ -671,15 +677,13 @@ class Renderer:
             )  # fmt: skip
         return pages
 
-    def explorer_page(self, claims: list[Claim]) -> RenderedPage:
-        site = self.site
+    def explorer_page(self, claims: list[Claim], explorer: ExplorerParts) -> RenderedPage:
         chunks = listings.pages_of(claims)
         return self.page(
             "claims_index.html", "claims/", "explorer", "Claim explorer",
             "Every claim across all ledgers, with filters.",
             claims=chunks[0], total=len(claims), pager=listings.Pager("claims/", 1, len(chunks)),
-            facets=claim_facets(site, claims), tree=listings.category_tree(site, claims),
-            data_url=listings.DATA_DIR,
+            facets=explorer.facets, tree=explorer.tree, data_url=listings.DATA_DIR,
         )  # fmt: skip
 
     def problems_page(self) -> RenderedPage:
@@ -690,7 +694,7 @@ class Renderer:
             groups=groups, toc=[(group.title, group.anchor) for group in groups],
         )  # fmt: skip
 
-    def index_pages(self, claims: list[Claim]) -> list[RenderedPage]:
+    def index_pages(self, claims: list[Claim], explorer: ExplorerParts) -> list[RenderedPage]:
         site = self.site
         papers = self.paged("papers/", sorted(site.papers.values(), key=lambda p: p.record.id))
         pages = []
@@ -711,7 +715,7 @@ class Renderer:
                 "taxonomy_index.html", "taxonomy/", "index", "Taxonomy", "The category tree with counts.",
                 roots=site.children.get(None, []), counts=category_counts(site),
             ),
-            self.explorer_page(claims),
+            self.explorer_page(claims, explorer),
             self.problems_page(),
             self.page(
                 "methodology.html", "methodology/", "methodology", "Methodology",
@@ -830,6 +834,14 @@ def claim_facets(site: Site, claims: list[Claim]) -> list[Facet]:
             counts[value] = counts.get(value, 0) + 1
         facets.append(Facet(key, label, tuple(sorted(counts.items())), FACET_VOCABULARIES.get(key, key)))
     return facets
+
+
+@dataclass(frozen=True)
+class ExplorerParts:
+    files: list[StaticFile]
+    """`claims/data/`: the facet index and the claim shards the explorer fetches."""
+    facets: list[Facet]
+    tree: list[listings.TreeNode]
 
 
 @dataclass(frozen=True)
