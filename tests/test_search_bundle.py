@@ -13,6 +13,7 @@ import gzip
 import json
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,17 +97,95 @@ def test_batches_keep_what_a_page_says_and_leave_out_what_it_repeats(
     assert "/papers/e/" in plain and "/papers/e/" in accented["zoë"], "the accented spelling is kept as a variant"
 
 
+def shell_page(title: str, body: str, *, header: str = "Ledger") -> str:
+    """A page in a theme's shell, as MkDocs Material writes it: head, header and navigation before the indexed
+    part, the footer and scripts after it."""
+    return (
+        f'<!doctype html><html lang="en" class="no-js"><head><meta charset="utf-8"><title>{title} - Site</title>'
+        f'<script>var md="<nav>";</script></head><body><header><span>{header}</span></header><nav>menu sidebar</nav>'
+        f'<div class="md-content"><article class="md-typeset"><div data-pagefind-body>{body}</div></article></div>'
+        "<footer>Made with care</footer><script>var after=1;</script></body></html>"
+    )
+
+
+def test_pagefind_is_given_the_indexed_part_and_finds_what_the_whole_page_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind reads only what it needs of each page (a third less to parse), and the index is the one it
+    makes of whole pages: result titles from an h1, from <title> when the indexed part has none, or from an
+    h1 in the theme's shell."""
+    pages = {
+        "index.html": shell_page("Home", "<h1>Ledger home</h1><p>Welcome, routing readers.</p>"),
+        "papers/a/index.html": shell_page("Paper A", f"<h1>Paper A: Zorblax</h1>{claim_row(CLAIM, QUOTE)}"),
+        "papers/b/index.html": shell_page("Untitled paper B", '<p>No heading here, routing <img src="b.png"></p>'),
+        "papers/c/index.html": shell_page(
+            "Paper C", "<p>Body of C about routing.</p>", header="<h1>Shell heading C</h1> data-pagefind-body"
+        ),
+    }
+    whole = tmp_path / "whole"
+    for path, markup in pages.items():
+        (whole / path).parent.mkdir(parents=True, exist_ok=True)
+        (whole / path).write_text(markup, encoding="utf-8")
+    site = tmp_path / "site"
+    shutil.copytree(whole, site)
+    search._run_pagefind(search._pagefind_command(), whole, tmp_path / "whole-bundle")
+
+    index = indexed(site, monkeypatch, pages_per_index=2, files=4)
+
+    assert index == read_bundle(tmp_path / "whole-bundle")
+    titles = {url: fragment["meta"]["title"] for url, fragment in index["fragments"].items()}
+    assert titles == {
+        "/": "Ledger home",
+        "/papers/a/": "Paper A: Zorblax",
+        "/papers/b/": "Untitled paper B - Site",
+        "/papers/c/": "Shell heading C",
+    }
+    assert "menu" not in index["words"] and "care" not in index["words"], "the shell's text is indexed"
+    copy = search.search_copy((site / "papers/a/index.html").read_bytes())
+    assert copy is not None and b"menu sidebar" not in copy, "Pagefind is given the whole page"
+    shell_h1 = (site / "papers/c/index.html").read_bytes()
+    assert search.search_copy(shell_h1) == shell_h1
+
+
+@pytest.mark.parametrize("memory", ["room", "no room", "missing"])
+def test_page_copies_go_to_memory_when_it_has_room_and_never_stay(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: str
+) -> None:
+    """The copies Pagefind reads are written to a file system in memory (/dev/shm) when it has room for them,
+    beside the site when not (Docker gives containers 64 MB), and removed once their batch is indexed."""
+    memory_dir = tmp_path / "shm"
+    if memory != "missing":
+        memory_dir.mkdir()
+    monkeypatch.setattr(search, "MEMORY_DIR", memory_dir)
+    monkeypatch.setattr(search, "MEMORY_DIR_ROOM", 0 if memory == "room" else 2**62)
+    read_from: list[Path] = []
+    real_run = search._run_pagefind
+
+    def run_and_record(command: list[str], pages: Path, bundle: Path) -> None:
+        read_from.append(pages.parent.parent)
+        real_run(command, pages, bundle)
+
+    monkeypatch.setattr(search, "_run_pagefind", run_and_record)
+    index = indexed(site, monkeypatch, pages_per_index=2)
+
+    assert len(index["fragments"]) == 7
+    assert set(read_from) == {memory_dir if memory == "room" else site.parent}
+    assert not [p for p in site.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+    assert memory == "missing" or not list(memory_dir.iterdir()), "page copies were left in memory"
+
+
 def test_a_page_that_goes_missing_is_a_clear_error(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`kb serve` may rebuild the site while it is indexed: the indexer reports it and tries again later."""
-    real_scan = search.indexed_pages
+    real_walk = search.html_files
 
-    def scan_then_remove_a_page(site_dir: Path) -> tuple[list[Path], int]:
-        found = real_scan(site_dir)
-        (site_dir / "papers" / "f" / "index.html").unlink()
-        return found
+    def walk_then_remove_a_page(site_dir: Path) -> Iterator[Path]:
+        for page in real_walk(site_dir):
+            if page == Path("papers/f/index.html"):
+                (site_dir / page).unlink()
+            yield page
 
     monkeypatch.setattr(search, "PAGES_PER_INDEX", 2)
-    monkeypatch.setattr(search, "indexed_pages", scan_then_remove_a_page)
+    monkeypatch.setattr(search, "html_files", walk_then_remove_a_page)
     with pytest.raises(search.SearchIndexError, match=r"could not index .*papers/f/index\.html"):
         search.index_site(site)
     assert not (site / search.BUNDLE_DIR).exists()
@@ -141,11 +220,11 @@ def test_two_batches_may_give_different_pages_the_same_fragment_name(site: Path,
     assert set(index["words"]["zorblax"][0]) == {"/papers/a/"} and "/papers/e/" in index["words"]["zoe"][0]
 
 
-def indexed(site: Path, monkeypatch: pytest.MonkeyPatch, *, pages_per_index: int) -> dict[str, Any]:
+def indexed(site: Path, monkeypatch: pytest.MonkeyPatch, *, pages_per_index: int, files: int = 8) -> dict[str, Any]:
     """Index `site` in batches of `pages_per_index` and read the bundle back, keyed by URL, not page number."""
     monkeypatch.setattr(search, "PAGES_PER_INDEX", pages_per_index)
     report = search.index_site(site)
-    assert report.files_read == 8, "claim pages are not read; every other HTML page is"
+    assert report.files_read == files, "claim pages are not read; every other HTML page is"
     return read_bundle(site / search.BUNDLE_DIR)
 
 

@@ -63,3 +63,4 @@ def test_the_child_runs_at_the_lowest_priority_and_cleans_up_when_stopped(tmp_pa
         child.kill()
     assert not (big_site / search.BUNDLE_DIR).exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+    assert not list(search.MEMORY_DIR.glob(f"{search.COPIES_PREFIX}{child.pid}-*")), "page copies were left in memory"

@@ -16,9 +16,10 @@ reader wrote, not "Status Evidence Depth" or "supported"; so is text a page repe
 
 How: Pagefind holds every page it indexes in memory until it writes the bundle (about
 190 KB a page, 1.7-1.9 GB at 10,000 papers, whatever the HTML's size). So the pages are
-given to it PAGES_PER_INDEX at a time, each batch to its own process, and the batches'
-bundles are joined into the one bundle a single run writes (search_bundle.py): the
-browser fetches, ranks and shows exactly what it would from one run.
+given to it PAGES_PER_INDEX at a time, each batch to its own process (as copies holding
+only what Pagefind reads of a page: search_copy), and the batches' bundles are joined
+into the one bundle a single run writes (search_bundle.py): the browser fetches, ranks
+and shows exactly what it would from one run.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,14 @@ BUNDLE_DIR = "pagefind"
 PAGES_PER_INDEX = 1000
 PARALLEL_INDEXES = 2  # batches indexed at once: one per core of the 2-core machine the targets are set for
 # The opening tag that marks an indexed page (contributor text is escaped, so never matches).
-INDEXED_PAGE = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=>]")
+INDEXED_MARK = b"data-pagefind-body"
+INDEXED_PAGE = re.compile(rb"<[^<>]*\s" + INDEXED_MARK + rb"[\s=>]")
+
+# A file system in memory for the batches' page copies (24 KB a paper page), used when it has room for
+# PARALLEL_INDEXES + 1 batches of them with a wide margin (Docker gives containers 64 MB).
+MEMORY_DIR = Path("/dev/shm")
+MEMORY_DIR_ROOM = 512 * 2**20
+COPIES_PREFIX = f"kb-{BUNDLE_DIR}-pages-"  # then the indexing process's id: whose copies a folder holds
 
 # Top-level folders whose pages are never indexed, so Pagefind need not read them: claim
 # permalink pages (one per claim, 100,000 at scale; their text is on the paper pages),
@@ -250,23 +258,63 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
     """Index the pages PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and join the bundles;
     return the HTML files read, the batches and the seconds the join took.
 
-    Pagefind runs as its command line, not through the package's service API: the service is
-    stopped as soon as it answers that the bundle is written, while its last writes may still be
-    pending (an empty pagefind-entry.json was seen); the command returns once all are on disk."""
-    pages, files_read = indexed_pages(site_dir)
-    with tempfile.TemporaryDirectory(prefix=f".{site_dir.name}-{BUNDLE_DIR}-batches-", dir=site_dir.parent) as work:
-        batches = []
-        for first in range(0, len(pages), PAGES_PER_INDEX):
-            batch = Path(work, f"pages-{first}")
-            for page in pages[first : first + PAGES_PER_INDEX]:
-                _link(site_dir / page, batch / page)
-            batches.append((batch, Path(work, f"bundle-{first}")))
-        command = _pagefind_command()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner:
-            list(runner.map(lambda batch: _run_pagefind(command, *batch), batches))
+    A batch is indexed as soon as its pages are copied, while the next is read; copies of at most
+    PARALLEL_INDEXES + 1 batches exist at once. Pagefind runs as its command line, not through the
+    package's service API: the service is stopped as soon as it answers that the bundle is written, while
+    its last writes may still be pending (an empty pagefind-entry.json was seen); the command returns once
+    all are on disk."""
+    command = _pagefind_command()
+    with (
+        tempfile.TemporaryDirectory(prefix=f".{site_dir.name}-{BUNDLE_DIR}-batches-", dir=site_dir.parent) as work,
+        tempfile.TemporaryDirectory(prefix=f"{COPIES_PREFIX}{os.getpid()}-", dir=_copies_dir(site_dir)) as copies,
+        concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner,
+    ):
+        runs: list[concurrent.futures.Future[Path]] = []
+
+        def index_batch() -> None:
+            number = len(runs)
+            runs.append(runner.submit(_index_batch, command, Path(copies, str(number)), Path(work, str(number))))
+            if number >= PARALLEL_INDEXES:
+                runs[number - PARALLEL_INDEXES].result()
+
+        files_read = indexed = 0
+        for page in html_files(site_dir):
+            files_read += 1
+            copy = search_copy((site_dir / page).read_bytes())
+            if copy is None:
+                continue
+            target = Path(copies, str(indexed // PAGES_PER_INDEX), page)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(copy)
+            indexed += 1
+            if indexed % PAGES_PER_INDEX == 0:
+                index_batch()
+        if indexed % PAGES_PER_INDEX:
+            index_batch()
+        bundles = [run.result() for run in runs]
         joining = time.perf_counter()
-        merge_bundles([bundle for _, bundle in batches], bundle)
-        return files_read, len(batches), time.perf_counter() - joining
+        merge_bundles(bundles, bundle)
+        return files_read, len(bundles), time.perf_counter() - joining
+
+
+def _copies_dir(site_dir: Path) -> Path:
+    """Where the page copies are written: in memory when MEMORY_DIR has room, so that they never go to disk.
+
+    After a build has written its site, the disk is busy writing it back: at 2,000 papers writing the copies
+    (50 MB) beside the site took 1-4 s of system CPU, in /dev/shm 0.2 s."""
+    try:
+        if shutil.disk_usage(MEMORY_DIR).free >= MEMORY_DIR_ROOM and os.access(MEMORY_DIR, os.W_OK):
+            return MEMORY_DIR
+    except OSError:  # no such folder
+        pass
+    return site_dir.parent
+
+
+def _index_batch(command: list[str], pages: Path, bundle: Path) -> Path:
+    """Index a batch's page copies and remove them; return its bundle."""
+    _run_pagefind(command, pages, bundle)
+    shutil.rmtree(pages)
+    return bundle
 
 
 def _pagefind_command() -> list[str]:
@@ -288,24 +336,8 @@ def _run_pagefind(command: list[str], pages: Path, bundle: Path) -> None:
         )
 
 
-def _link(source: Path, target: Path) -> None:
-    """Give a batch's Pagefind the page at its site path without copying it where the file system allows."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def indexed_pages(site_dir: Path) -> tuple[list[Path], int]:
-    """The HTML files (relative to `site_dir`, in path order) whose content carries data-pagefind-body,
-    and how many HTML files were read to find them.
-
-    Pagefind ignores pages without it once one page has it; batches hold only pages with it so
-    that no batch falls back to indexing whole pages. Contributor text is escaped, so the
-    attribute inside a tag is the template's."""
-    pages = []
-    files_read = 0
+def html_files(site_dir: Path) -> Iterator[Path]:
+    """The HTML files of the site (relative to `site_dir`, in path order) but those in UNREAD_DIRS."""
     for folder, subfolders, files in os.walk(site_dir):
         here = Path(folder)
         if here == site_dir:
@@ -313,10 +345,39 @@ def indexed_pages(site_dir: Path) -> tuple[list[Path], int]:
         subfolders.sort()
         for name in sorted(files):
             if name.endswith(".html"):
-                files_read += 1
-                if INDEXED_PAGE.search((here / name).read_bytes()):
-                    pages.append((here / name).relative_to(site_dir))
-    return pages, files_read
+                yield (here / name).relative_to(site_dir)
+
+
+def search_copy(page: bytes) -> bytes | None:
+    """What Pagefind is given of a page: what it indexes as it would the whole page; None for a page it must skip.
+
+    Pagefind ignores pages without data-pagefind-body once one page has it; batches hold only pages with
+    it so that no batch falls back to indexing whole pages. Pagefind parses every byte it is given, and
+    the Material shell before the indexed part (head, header, navigation: 40 % of a paper page's bytes, a fifth
+    of Pagefind's work) counts only through the <html> tag (the language), the <title> (the result title
+    of a page without h1) and any h1 or data-pagefind- attribute; the copy keeps the first two and the page
+    from the indexed part on. A page with either of the last two before its indexed part is given whole."""
+    body = _body_tag(page)
+    if body < 0:
+        return None
+    shell = page[:body].lower()
+    html, title, title_end = shell.find(b"<html"), shell.find(b"<title"), shell.find(b"</title>")
+    if b"<h1" in shell or b"data-pagefind-" in shell or min(html, title, title_end - title) < 0:
+        return page
+    html_tag = page[html : page.index(b">", html) + 1]
+    return b"<!doctype html>" + html_tag + b"<head>" + page[title : title_end + 8] + b"</head>" + page[body:]
+
+
+def _body_tag(page: bytes) -> int:
+    """Where the opening tag marking the indexed part starts, or -1. Contributor text is escaped, so the
+    attribute inside a tag is the template's (the text alone may be in what a contributor wrote)."""
+    at = page.find(INDEXED_MARK)
+    while at >= 0:
+        tag = page.rfind(b"<", 0, at)
+        if tag >= 0 and INDEXED_PAGE.match(page, tag):
+            return tag
+        at = page.find(INDEXED_MARK, at + 1)
+    return -1
 
 
 if __name__ == "__main__":
