@@ -172,7 +172,9 @@ def render_and_publish(
         permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
         metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every page's <head>
         # after the head pass: the data page renders its own head
-        exports.build_data_release(renderer, output, None if one_shot else render_cache.tables)
+        if not one_shot and render_cache.release is None:
+            render_cache.release = exports.KnownRelease()
+        exports.build_data_release(renderer, output, None if one_shot else render_cache.release)
         feed.build_feed(renderer, output)
         twin = json_twin if one_shot else render_cache.json_twin
         output.files.extend(twin(page) for page in output.pages if page.record_json is not None)

@@ -22,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from generator.model.records import Claim
+from generator.model.records import Claim, Paper
 from generator.model.site import Site
 from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView
@@ -140,8 +140,11 @@ class RenderCache:
     twins: dict[str, tuple[dict[str, Any], StaticFile]] = field(default_factory=dict)
     heads: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """Each page's <head> metadata with what it was made from (publish/metadata.py `KnownHeads`)."""
-    tables: dict[str, tuple[bytes, list[Any]]] = field(default_factory=dict)
-    """The data-release files of each table, by the digest of its rows (publish/exports.py `WrittenTables`)."""
+    release: Any = None
+    """The data release's tables and files with what they were made from: publish/exports.py `KnownRelease`,
+    made by the orchestrator (publish is a layer above this module)."""
+    paper_json: dict[str, tuple[Paper, tuple[Claim, ...], dict[str, Any]]] = field(default_factory=dict)
+    """Each paper page's record data with the record and claims it was made from (`Renderer.paper_json`)."""
     explorer: tuple[Any, ExplorerParts] | None = None
     """The claim explorer's parts with what they were made from (`listings.explorer_inputs`)."""
     rendered: list[str] = field(default_factory=list)
@@ -213,6 +216,16 @@ class _CachingRenderer(Renderer):
             self.reads.current = None
         cache.rendered.append(url)
         return dataclasses.replace(fresh)
+
+    def paper_json(self, paper: Paper, claims: tuple[Claim, ...]) -> dict[str, Any]:
+        """Last build's data when the record and claims are the very same objects: else each rebuild would dump
+        10,000 records and 100,000 claims again only to find most of them unchanged."""
+        last = self.cache.paper_json.get(paper.id)
+        if last is not None and last[0] is paper and last[1] == claims:
+            return last[2]
+        data = super().paper_json(paper, claims)
+        self.cache.paper_json[paper.id] = (paper, claims, data)
+        return data
 
     def explorer_parts(self, claims: list[Claim]) -> ExplorerParts:
         inputs = listings.explorer_inputs(self.site, claims)

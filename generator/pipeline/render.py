@@ -522,8 +522,12 @@ class Renderer:
             retraction=site.corpus.retractions.get(pid),
             toc=toc,
         )
-        page.record_json = {"record": paper.model_dump(mode="json"), "claims": [claim_json(c) for c in claims]}
+        page.record_json = self.paper_json(paper, claims)
         return page
+
+    def paper_json(self, paper: Paper, claims: tuple[Claim, ...]) -> dict[str, Any]:
+        """A paper page's record as data, for its JSON twin."""
+        return {"record": paper.model_dump(mode="json"), "claims": [claim_json(c) for c in claims]}
 
     def synthesis_page(self, sid: str) -> RenderedPage:
         loaded = self.site.corpus.syntheses[sid]

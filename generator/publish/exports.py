@@ -31,7 +31,7 @@ import io
 import json
 import pickle
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, BinaryIO
 
@@ -102,6 +102,7 @@ class Table:
     def summary(self) -> TableSummary:
         return TableSummary(self.name, self.description, self.columns, len(self.rows))
 
+    @functools.cached_property
     def digest(self) -> bytes:
         """Equal for equal tables: pickling is exact (True is not 1, "1" is not 1) and several times faster
         than writing the table out."""
@@ -270,9 +271,34 @@ def _source_flag_rows(site: Site) -> list[dict[str, Any]]:
     ]
 
 
-def build_tables(site: Site) -> list[Table]:
+@dataclass
+class KnownRelease:
+    """`kb serve`: what earlier builds made of the data release, reused while what it is made from is the same.
+    Building, digesting and writing every table was a third of a rebuild at 10,000 papers."""
+
+    tables: dict[str, tuple[Any, Table]] = field(default_factory=dict)
+    """Each table, by name, with its inputs (`TableSource.inputs`), compared by identity first."""
+    files: dict[str, tuple[bytes, list[DataFile]]] = field(default_factory=dict)
+    """The files each table was last written to, by the digest of its rows."""
+    turtle: tuple[Any, DataFile] | None = None
+    """The CiTO file with what it was made from."""
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """One table of the release: its rows and what they are made from. `inputs` holds records, claims and edges
+    themselves, so an unchanged file (which gives back the very same objects) compares by identity."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Site], list[dict[str, Any]]]
+    inputs: Callable[[Site], Any]
+
+
+def _paper_rows(site: Site) -> list[dict[str, Any]]:
     settings = site.settings
-    papers = [
+    return [
         {
             "id": pid, "title": p.title, "authors": _join(p.authors), "authors_complete": p.authors_complete,
             "year": p.year, "venue": p.venue, "summary": p.summary, "abstract": p.abstract,
@@ -282,7 +308,11 @@ def build_tables(site: Site) -> list[Table]:
         }
         for pid, p in ((pid, site.papers[pid].record) for pid in sorted(site.papers))
     ]  # fmt: skip
-    syntheses = [
+
+
+def _synthesis_rows(site: Site) -> list[dict[str, Any]]:
+    settings = site.settings
+    return [
         {
             "id": sid, "title": s.title, "abstract": s.abstract, "research_question": s.research_question,
             "taxonomy": _join(s.taxonomy), "papers": _join(s.papers),
@@ -304,7 +334,10 @@ def build_tables(site: Site) -> list[Table]:
         }
         for sid, s in ((sid, site.corpus.syntheses[sid].record) for sid in sorted(site.corpus.syntheses))
     ]  # fmt: skip
-    corrections = [
+
+
+def _correction_rows(site: Site) -> list[dict[str, Any]]:
+    return [
         {
             "synthesis_id": sid, "event_id": e.id, "date": e.date, "type": e.type, "description": e.description,
             "claim_id": e.claim_id,
@@ -312,7 +345,10 @@ def build_tables(site: Site) -> list[Table]:
         for sid in sorted(site.corpus.syntheses)
         for e in site.corpus.syntheses[sid].record.correction_record.corrections
     ]  # fmt: skip
-    claims = [
+
+
+def _claim_rows(site: Site) -> list[dict[str, Any]]:
+    return [
         {
             "claim_id": c.claim_id, "paper_id": c.paper_id, "claim": c.claim, "claim_status": c.claim_status,
             "evidence_status": c.evidence_status, "source_depth": c.source_depth, "source_quote": c.source_quote,
@@ -323,55 +359,78 @@ def build_tables(site: Site) -> list[Table]:
             (c for pid in site.claims_by_paper for c in site.claims_by_paper[pid]), key=lambda c: (c.ledger, c.row, c.claim_id)
         )
     ]  # fmt: skip
-    citations = [
+
+
+def _citation_rows(site: Site) -> list[dict[str, Any]]:
+    return [
         {"citing": e.citing, "target": e.target, "role": e.role, "polarity": e.polarity, "context": e.context}
         for e in sorted(site.edges, key=lambda e: (e.citing, e.target, e.role or "", e.polarity or "", e.context))
     ]
-    taxonomy = [
+
+
+def _taxonomy_rows(site: Site) -> list[dict[str, Any]]:
+    return [
         {
             "slug": slug, "title": c.title, "description": c.description, "parent": _join(c.parent_slugs),
-            "url": absolute_url(settings, urls.category_url(slug)),
+            "url": absolute_url(site.settings, urls.category_url(slug)),
         }
         for slug, c in sorted(site.corpus.categories.items())
     ]  # fmt: skip
-    return [
-        Table("papers", "One row per paper record.", PAPER_COLUMNS, _unknown_is_null(papers)),
-        Table(
-            "syntheses", "One row per synthesis record, every field.", SYNTHESIS_COLUMNS, _unknown_is_null(syntheses)
-        ),
-        Table(
-            "synthesis_corrections",
-            "One row per correction event of a synthesis.",
-            CORRECTION_COLUMNS,
-            _unknown_is_null(corrections),
-        ),
-        Table(
-            "claims",
-            "One row per ledger claim: the nine ledger columns and where the row is.",
-            CLAIM_COLUMNS,
-            _unknown_is_null(claims),
-        ),
-        Table("citations", "One row per citation between corpus works.", CITATION_COLUMNS, _unknown_is_null(citations)),
-        Table(
-            "taxonomy",
-            "One row per category of the taxonomy; categories and descriptions are editorial.",
-            TAXONOMY_COLUMNS,
-            _unknown_is_null(taxonomy),
-        ),
-        Table(
-            "source_reports",
-            "What outside sources report about a paper (labels, statements, the papers they list), one row per "
-            "item, in each source's order; kept apart from this knowledge base's own counts.",
-            SOURCE_REPORT_COLUMNS,
-            _unknown_is_null(_source_report_rows(site)),
-        ),
-        Table(
-            "source_flags",
-            "One row per record field whose text is cut off or doubtful in its source.",
-            SOURCE_FLAG_COLUMNS,
-            _unknown_is_null(_source_flag_rows(site)),
-        ),
-    ]
+
+
+TABLES = (
+    TableSource(
+        "papers", "One row per paper record.", PAPER_COLUMNS, _paper_rows,
+        lambda site: (dict(site.papers), site.retracted_papers, site.settings),
+    ),
+    TableSource(
+        "syntheses", "One row per synthesis record, every field.", SYNTHESIS_COLUMNS, _synthesis_rows,
+        lambda site: (dict(site.corpus.syntheses), site.settings),
+    ),
+    TableSource(
+        "synthesis_corrections", "One row per correction event of a synthesis.", CORRECTION_COLUMNS, _correction_rows,
+        lambda site: dict(site.corpus.syntheses),
+    ),
+    TableSource(
+        "claims", "One row per ledger claim: the nine ledger columns and where the row is.", CLAIM_COLUMNS,
+        _claim_rows, lambda site: (dict(site.claims_by_paper), site.retracted_papers),
+    ),
+    TableSource(
+        "citations", "One row per citation between corpus works.", CITATION_COLUMNS, _citation_rows,
+        lambda site: site.edges,
+    ),
+    TableSource(
+        "taxonomy", "One row per category of the taxonomy; categories and descriptions are editorial.",
+        TAXONOMY_COLUMNS, _taxonomy_rows, lambda site: (dict(site.corpus.categories), site.settings),
+    ),
+    TableSource(
+        "source_reports",
+        "What outside sources report about a paper (labels, statements, the papers they list), one row per "
+        "item, in each source's order; kept apart from this knowledge base's own counts.",
+        SOURCE_REPORT_COLUMNS, _source_report_rows, lambda site: dict(site.papers),
+    ),
+    TableSource(
+        "source_flags", "One row per record field whose text is cut off or doubtful in its source.",
+        SOURCE_FLAG_COLUMNS, _source_flag_rows, lambda site: (dict(site.papers), dict(site.corpus.syntheses)),
+    ),
+)  # fmt: skip
+
+
+def build_tables(site: Site, known: KnownRelease | None = None) -> list[Table]:
+    """Every table of the release; with `known` (`kb serve`), a table whose inputs are those of last build is
+    last build's table."""
+    tables = []
+    for source in TABLES:
+        inputs = source.inputs(site) if known is not None else None
+        last = known.tables.get(source.name) if known is not None else None
+        if last is not None and last[0] == inputs:
+            tables.append(last[1])
+            continue
+        table = Table(source.name, source.description, source.columns, _unknown_is_null(source.rows(site)))
+        if known is not None:
+            known.tables[source.name] = (inputs, table)
+        tables.append(table)
+    return tables
 
 
 # --- writers ----------------------------------------------------------------------------------------
@@ -600,18 +659,10 @@ def checksums(files: Iterable[DataFile]) -> bytes:
     return "".join(f"{f.sha256}  {f.name}\n" for f in sorted(files, key=lambda f: f.name)).encode("utf-8")
 
 
-WrittenTables = dict[str, tuple[bytes, list[DataFile]]]
-"""`kb serve`: the files each table was last written to, by the digest of its rows (`RenderCache.tables`)."""
-
-
-def release_files(
-    site: Site, tables: list[Table] | None = None, written: WrittenTables | None = None
-) -> list[DataFile]:
-    """Every file of the data release, SHA256SUMS last; deterministic for a given corpus. A table whose rows are
-    those of last build keeps last build's files: writing every table three ways was a quarter of a `kb serve`
-    rebuild after an edit to one paper's title."""
+def release_files(site: Site, tables: list[Table], known: KnownRelease | None = None) -> list[DataFile]:
+    """Every file of the data release, SHA256SUMS last; deterministic for a given corpus. With `known`
+    (`kb serve`), a table whose rows are those of last build keeps last build's files."""
     files: list[DataFile] = []
-    tables = build_tables(site) if tables is None else tables
     writers: list[tuple[str, Callable[[Table, BinaryIO], None], str]] = [
         ("csv", table_csv, "CSV, formula cells neutralised"),
         ("json", table_json, "JSON array of rows, cells exact"),
@@ -625,18 +676,15 @@ def release_files(
         ]
 
     for table in tables:
-        if written is None:  # `kb build`: nothing reuses them, so no digest (1 s for the claims table at 10k)
+        if known is None:  # `kb build`: nothing reuses them, so no digest (1 s for the claims table at 10k)
             files.extend(table_files(table))
             continue
-        digest = table.digest()
-        known = written.get(table.name)
-        if known is None or known[0] != digest:
-            known = written[table.name] = (digest, table_files(table))
-        files.extend(known[1])
-    citations = next(table for table in tables if table.name == "citations")
-    files.append(
-        DataFile.spooled("citations-cito.ttl", citations_turtle(site, citations), "Citations in CiTO, as Turtle.")
-    )
+        digest = table.digest
+        last = known.files.get(table.name)
+        if last is None or last[0] != digest:
+            last = known.files[table.name] = (digest, table_files(table))
+        files.extend(last[1])
+    files.append(_cito_file(site, next(table for table in tables if table.name == "citations"), known))
     for name, text in sorted(render_schemas().items()):
         files.append(
             DataFile.spooled(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record.")
@@ -658,10 +706,21 @@ def release_files(
     return files
 
 
-def build_data_release(renderer: Renderer, output: Output, written: WrittenTables | None = None) -> None:
+def _cito_file(site: Site, citations: Table, known: KnownRelease | None) -> DataFile:
+    """The citations as CiTO Turtle: made from the citations table, the works' titles and where they live."""
+    inputs = (citations, site.titles, dict(site.corpus.externals), site.settings) if known is not None else None
+    if known is not None and known.turtle is not None and known.turtle[0] == inputs:
+        return known.turtle[1]
+    made = DataFile.spooled("citations-cito.ttl", citations_turtle(site, citations), "Citations in CiTO, as Turtle.")
+    if known is not None:
+        known.turtle = (inputs, made)
+    return made
+
+
+def build_data_release(renderer: Renderer, output: Output, known: KnownRelease | None = None) -> None:
     site = renderer.site
-    tables = build_tables(site)
-    files = release_files(site, tables, written)
+    tables = build_tables(site, known)
+    files = release_files(site, tables, known)
     output.files.extend(StaticFile(DATA_DIR + file.name, file.data) for file in files)
     page = renderer.page(
         "data.html",
