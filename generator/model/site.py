@@ -9,6 +9,7 @@ and publishing cannot change what the next page sees.
 from __future__ import annotations
 
 import functools
+import json
 import types
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -160,9 +161,13 @@ class PageCitation:
     release: str
     issued: str | None
     csl: dict[str, Any] = field(compare=False)
-    csl_json: str
     bibtex: str
     apa: str
+
+    @functools.cached_property
+    def csl_json(self) -> str:
+        """One line (thousands of pages carry it), made when a page shows it: claim pages do not."""
+        return json.dumps([self.csl], ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ Nothing depends on the clock, so the citations of a release never change.
 
 from __future__ import annotations
 
+import datetime
 import functools
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -101,40 +101,46 @@ _LATEX_SPECIALS = {
 
 
 _LATEX_TABLE = str.maketrans(_LATEX_SPECIALS)
+_LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX_SPECIALS)) + "]")
 _URL_TABLE = str.maketrans({ch: f"%{ord(ch):02X}" for ch in "{}\\ "})
+_URL_SPECIAL = re.compile(r"[{}\\ ]")
+# Most text has nothing to escape: a search is several times cheaper than a translation (4 a claim page).
 
 
 def latex_escape(text: str) -> str:
     """Contributor text as a BibTeX field value: LaTeX specials escaped, line breaks folded."""
-    return " ".join(text.split()).translate(_LATEX_TABLE)
+    text = " ".join(text.split())
+    return text.translate(_LATEX_TABLE) if _LATEX_SPECIAL.search(text) else text
 
 
 def _bibtex_url(url: str) -> str:
     """A URL inside `\\url{}` or `url = {}`: braces, percent and backslash can break the entry."""
-    return url.translate(_URL_TABLE)
+    return url.translate(_URL_TABLE) if _URL_SPECIAL.search(url) else url
 
 
 def render_bibtex(cite: dict[str, Any], settings: Settings) -> str:
     living, pinned = _bibtex_url(cite["living_url"]), _bibtex_url(cite["pinned_url"])
-    note = f"{cite['genre']}, {settings.site_name}"
-    note = latex_escape(note) + (f", release {latex_escape(cite['release'])}" if cite["release"] else "")
+    author, organization, release = _bibtex_site(settings, cite["release"])
+    note = latex_escape(f"{cite['genre']}, {settings.site_name}") + (f", release {release}" if cite["release"] else "")
     if pinned:
-        note += rf". Archived copy of this page in release {latex_escape(cite['release'])}: \url{{{pinned}}}"
-    fields: list[tuple[str, str]] = [
-        ("author", "{" + latex_escape(maintainers(settings)) + "}"),
-        ("title", "{" + latex_escape(cite["title"]) + "}"),
-        ("howpublished", rf"\url{{{living}}}"),
-        ("url", living),
-        ("organization", latex_escape(settings.site_name)),
-    ]
-    if cite["release"]:
-        fields.append(("version", latex_escape(cite["release"])))
-    if cite["issued"]:
-        fields.append(("year", cite["issued"][:4]))
-    fields.append(("note", note))
-    width = max(len(name) for name, _ in fields)
-    body = ",\n".join(f"  {name.ljust(width)} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{cite['key']},\n{body}\n}}\n"
+        note += rf". Archived copy of this page in release {release}: \url{{{pinned}}}"
+    return (
+        f"@misc{{{cite['key']},\n"
+        f"  author       = {{{{{author}}}}},\n"
+        f"  title        = {{{{{latex_escape(cite['title'])}}}}},\n"
+        f"  howpublished = {{\\url{{{living}}}}},\n"
+        f"  url          = {{{living}}},\n"
+        f"  organization = {{{organization}}},\n"
+        + (f"  version      = {{{release}}},\n" if cite["release"] else "")
+        + (f"  year         = {{{cite['issued'][:4]}}},\n" if cite["issued"] else "")
+        + f"  note         = {{{note}}}\n}}\n"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _bibtex_site(settings: Settings, release: str) -> tuple[str, str, str]:
+    """What every entry of a site's release shares, escaped once (100,000 claims): author, organization, release."""
+    return latex_escape(maintainers(settings)), latex_escape(settings.site_name), latex_escape(release)
 
 
 def render_csl(cite: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -158,12 +164,35 @@ def render_csl(cite: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 
 _SLOT = "\x00slot"
-# Text citeproc-py copies unchanged into APA-lite output: no quotes, markup, entities or trailing punctuation.
-_VERBATIM = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .:/_~+#%=,()\-]*[A-Za-z0-9/)\-]")
+# Text citeproc-py copies unchanged into APA-lite output: letters and digits of any script (the style changes
+# no variable's case) and a few marks; no quotes, markup or entities, and no punctuation or space at either end,
+# where citeproc joins text (string.normalize_seam drops a doubled space or mark).
+_VERBATIM = re.compile(r"[^\W_][\w .:/~+#%=,()\-]*(?:[^\W_]|[/)\-])")
+# Stand-in (year, day) pairs of a slotted date: a template is made with the first and checked against the second.
+# Day 22 ("22nd") against day 1 ("1st", "01") tells ordinal or zero-padded days from numeric ones.
+_STAND_INS = ((1987, 22), (2043, 1))
 
 
-def _passes_verbatim(value: object) -> bool:
-    return isinstance(value, str) and _VERBATIM.fullmatch(value) is not None
+def _calendar_date(value: object) -> tuple[int, ...] | None:
+    """The parts of a CSL date that is one calendar date in years 1000-9999 (citeproc writes those as digits)."""
+    if not isinstance(value, dict) or value.keys() != {"date-parts"}:
+        return None
+    dates = value["date-parts"]
+    if not isinstance(dates, list) or len(dates) != 1 or not isinstance(dates[0], list):
+        return None
+    parts = tuple(dates[0])
+    if not 1 <= len(parts) <= 3 or set(map(type, parts)) != {int} or not 1000 <= parts[0] <= 9999:
+        return None
+    try:
+        datetime.date(*parts, *(1,) * (3 - len(parts)))
+    except ValueError:
+        return None
+    return parts
+
+
+def _date_values(parts: tuple[int, ...]) -> list[str]:
+    """What fills a date's slots: its year and, if it has one, its day (none for no date)."""
+    return [str(part) for part in parts[:1] + parts[2:]]
 
 
 class ApaFormatter:
@@ -173,31 +202,76 @@ class ApaFormatter:
         from citeproc import CitationStylesStyle  # imported when pages are rendered, never by `kb validate`
 
         self.style = CitationStylesStyle(str(style_path), validate=False)
-        self._templates: dict[tuple[tuple[str, str], ...], str | None] = {}
+        self._templates: dict[tuple[tuple[str, object], ...], str | None] = {}
 
     def format(self, item: dict[str, Any]) -> str:
         """Format once per shape of item: plain text values are slotted into a cached formatted template.
 
         citeproc-py takes 2-4 ms an item, most of a large build. Items of one shape differ only in values
         citeproc passes through verbatim (titles, URLs), so one formatting with stand-in tokens serves them all;
-        any value it might change (quotes, markup, trailing punctuation) is part of the shape instead.
+        any value it might change (quotes, markup, trailing punctuation) is part of the shape instead. The year
+        and day of a calendar date are slots too when every other text is (the month stays in the shape): pages
+        are dated by hundreds of distinct days.
         """
-        if "kbslot" in repr(item).casefold():  # text that looks like a stand-in token is formatted on its own
+        slots: list[str] = []
+        shape: list[tuple[str, object]] = []
+        date: tuple[int, ...] | None = None
+        plain = True  # no text but the type is part of the shape
+        for key, value in item.items():  # citeproc reads keys by name: another order is another shape
+            if isinstance(value, str) and key != "type" and _VERBATIM.fullmatch(value):
+                slots.append(key)
+                shape.append((key, _SLOT))
+                continue
+            if key == "issued" and (date := _calendar_date(value)) is not None:
+                shape.append((key, (_SLOT, date[1:2], len(date))))
+                continue
+            text = repr(value)
+            if "kbslot" in text.casefold():  # text that looks like a stand-in token is formatted on its own
+                return self.format_each(item)
+            plain = plain and (key == "type" or not isinstance(value, str))
+            shape.append((key, text))
+        if date is not None:
+            if plain:
+                template = self._template_of(item, slots, shape, date)
+                if template is not None:
+                    return template.format(*[item[key] for key in slots], *_date_values(date))
+            # The date is part of the shape: a rare shape is not worth a second formatting, and citeproc may not
+            # write this shape's stand-in date as its digits (or other text reads like them).
+            shape = [(key, repr(item[key]) if key == "issued" else text) for key, text in shape]
+        template = self._template_of(item, slots, shape, None)
+        if template is None:  # citeproc changed a stand-in (a case transform): this shape is formatted item by item
             return self.format_each(item)
-        slots = [key for key, value in sorted(item.items()) if key != "type" and _passes_verbatim(value)]
-        shape = tuple((key, _SLOT if key in slots else repr(value)) for key, value in sorted(item.items()))
-        if shape not in self._templates:
-            tokens = {**item, **{key: f"KBSLOT{index}X" for index, key in enumerate(slots)}}
-            formatted = self.format_each(tokens)
-            exact = formatted.count("KBSLOT")
-            self._templates[shape] = formatted if exact == formatted.casefold().count("kbslot") else None
-        template = self._templates[shape]
-        if template is None:  # citeproc changed a token (a case transform): this shape is formatted item by item
-            return self.format_each(item)
-        text = template
-        for index, key in enumerate(slots):
-            text = text.replace(f"KBSLOT{index}X", item[key])
-        return text
+        return template.format(*[item[key] for key in slots])
+
+    def _template_of(
+        self, item: dict[str, Any], slots: list[str], shape: list[tuple[str, object]], date: tuple[int, ...] | None
+    ) -> str | None:
+        """The template of a shape, made the first time the shape is seen (None: formatted item by item)."""
+        found = tuple(shape)
+        if found not in self._templates:
+            self._templates[found] = self._template(item, slots, date)
+        return self._templates[found]
+
+    def _template(self, item: dict[str, Any], slots: list[str], date: tuple[int, ...] | None) -> str | None:
+        """citeproc's text for item's shape as a `str.format` template of the slots (then year and day), or None."""
+        tokens = [f"KBSLOT{index}X" for index in range(len(slots))]
+
+        def formatted(stand_in: tuple[int, ...]) -> str:
+            dated = {"issued": {"date-parts": [list(stand_in)]}} if stand_in else {}
+            return self.format_each({**item, **dict(zip(slots, tokens, strict=True)), **dated})
+
+        first, second = (() if date is None else (year, *date[1:2], day)[: len(date)] for year, day in _STAND_INS)
+        text = formatted(first)
+        if text.count("KBSLOT") != text.casefold().count("kbslot"):
+            return None
+        fields = {stand_in: f"{{{index}}}" for index, stand_in in enumerate([*tokens, *_date_values(first)])}
+        template = text.replace("{", "{{").replace("}", "}}")
+        if fields:  # one pass: a value put in never reads as a stand-in
+            template = re.sub("|".join(map(re.escape, fields)), lambda match: fields[match[0]], template)
+        # A date's year and day are written as their digits, and nothing else in the text reads like them.
+        if date is not None and template.format(*tokens, *_date_values(second)) != formatted(second):
+            return None
+        return template
 
     def format_each(self, item: dict[str, Any]) -> str:
         """One citeproc run for one item."""
@@ -246,7 +320,6 @@ def make_citation(
         release=release,
         issued=issued,
         csl=csl,
-        csl_json=json.dumps([csl], ensure_ascii=False, separators=(",", ":")),  # one line: thousands of pages carry it
         bibtex=render_bibtex(cite, settings),
         apa=apa.format(csl),
     )
