@@ -26,6 +26,7 @@ from generator.pipeline.cache import RenderCache
 from generator.pipeline.link import link
 from generator.pipeline.progress import NullProgress, Progress
 from generator.pipeline.render import Output, Renderer, json_twin
+from generator.pipeline.spool import spool
 from generator.pipeline.validate import validate_corpus
 from generator.problems import Problems
 from generator.publish import (
@@ -163,6 +164,7 @@ def render_and_publish(
         on_cited(site)
     # 6. Render one page per record, claim, category and index.
     with stage(progress, "render"):
+        spool().next_pack()
         render_cache.rendered.clear()
         # `kb serve` reuses the pages of the last build that no edit touched; `kb build` keeps nothing for later
         renderer = Renderer(site) if one_shot else render_cache.renderer(site)

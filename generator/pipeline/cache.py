@@ -99,20 +99,22 @@ class _Indexes:
         self.by_name["syntheses"] = view.corpus.syntheses
         self.by_name["title_of"] = site.titles  # a missing id reads as itself, in both builds
 
-    def changed_since(self, last: _Indexes) -> set[Lookup]:
-        """Every lookup whose answer differs from the last build's, and (name, WHOLE) for each index that
-        differs at all: about 250,000 keys at 10,000 papers, most compared by identity."""
+    def changed_since(self, last: _Indexes, read: dict[str, set[Any]]) -> set[Lookup]:
+        """Every lookup that pages made (`read`) whose answer differs from the last build's, most compared by
+        identity; and (name, WHOLE) for an index some page read whole, when any of its keys differs. Only keys
+        pages read are compared: the citations index makes a claim's citation when asked for one."""
         changed: set[Lookup] = set()
         for name, mapping in self.by_name.items():
+            keys = read.get(name)
+            if not keys:
+                continue
             old = last.by_name[name]
-            keys = [
-                key
-                for key in old.keys() | mapping.keys()
-                if not _same(old.get(key, MISSING), mapping.get(key, MISSING))
-            ]
-            if keys:
+            whole = WHOLE in keys
+            compared = old.keys() | mapping.keys() if whole else keys
+            differ = [key for key in compared if not _same(old.get(key, MISSING), mapping.get(key, MISSING))]
+            if differ and whole:
                 changed.add((name, WHOLE))
-                changed.update((name, key) for key in keys)
+            changed.update((name, key) for key in differ)
         return changed
 
 
@@ -151,6 +153,8 @@ class RenderCache:
     """URLs rendered (not reused) by the last build: what tests count."""
     indexes: _Indexes | None = None
     """The last build's indexes: a page is reused when none of its lookups gives another answer now."""
+    read: dict[str, set[Any]] = field(default_factory=dict)
+    """Every key a cached page looked up, by index name: what a rebuild compares."""
     seen: set[str] = field(default_factory=set)
     """URLs the last build asked for. A page it did not ask for was not checked against its indexes, so it
     cannot be checked against the last build's changes: it is dropped."""
@@ -169,9 +173,9 @@ class RenderCache:
         indexes = _Indexes(site, renderer.plain_view)
         if self.indexes is None or not self.entries:
             renderer.changed = set()
-            self.entries = {}
+            self.entries, self.read = {}, {}
         else:
-            renderer.changed = indexes.changed_since(self.indexes)
+            renderer.changed = indexes.changed_since(self.indexes, self.read)
             self.entries = {url: entry for url, entry in self.entries.items() if url in self.seen}
         self.indexes, self.seen, self.rendered = indexes, set(), []
         return renderer
@@ -212,6 +216,8 @@ class _CachingRenderer(Renderer):
             fresh = super().page(template, url, kind, title, description, **context).spool()  # cached on disk
             reads = frozenset(self.reads.current)
             cache.entries[url] = _Entry(template, (kind, title, description), context, reads, fresh)
+            for name, key in reads:
+                cache.read.setdefault(name, set()).add(key)
         finally:
             self.reads.current = None
         cache.rendered.append(url)
