@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
 import gc
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generator.commands import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
@@ -56,28 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     root = _root(args)
     # "dirty": a rebuild keeps the site directory and MkDocs rebuilds only the pages an edit changed (mkdocs_hooks.py).
-    with _native_file_events():
-        serve(
-            config_file=str(root / "mkdocs.yml"), dev_addr=args.dev_addr, livereload=True, build_type="dirty", watch=[]
-        )
+    serve(config_file=str(root / "mkdocs.yml"), dev_addr=args.dev_addr, livereload=True, build_type="dirty", watch=[])
     return EXIT_OK
-
-
-@contextlib.contextmanager
-def _native_file_events() -> Iterator[None]:
-    """MkDocs' server polls the watched folders twice a second, in a thread that holds the GIL while it lists
-    them: at 10,000 papers that thread walking records/ was 30 % of the samples py-spy took while a rebuild
-    ran. Where the system reports file events (inotify on Linux, FSEvents on macOS, watchdog's `Observer`),
-    `kb serve` has the server listen to them instead; elsewhere it polls as before."""
-    import watchdog.observers
-    import watchdog.observers.polling as polling
-
-    polling_observer = polling.PollingObserver
-    polling.PollingObserver = watchdog.observers.Observer  # type: ignore[assignment,misc]  # what mkdocs.livereload makes
-    try:
-        yield
-    finally:
-        polling.PollingObserver = polling_observer  # type: ignore[misc]
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
