@@ -205,9 +205,9 @@ def _changed_since_served(files: Files, generated: dict[str, Any], config: MkDoc
     A generated page or file that did not change is not even given to MkDocs: it stays in the site
     directory as the last build wrote it, and MkDocs' per-page work (about 5 s for 12,000 pages at 10,000
     papers) is spent on the pages an edit touched. The sitemap, which lists every page, is written again
-    only when the set of pages changed, and then every page is given. Content pages (the home page and other Markdown) are few and read `extra.kb`
-    (live counts, newest records): they are always rebuilt, by removing their output, which a dirty build
-    then writes again.
+    only when the set of pages changed, and then every page is given. Content pages (the home page and
+    other Markdown) are few and read `extra.kb` (live counts, newest records): they are always rebuilt, by
+    removing their output, which a dirty build then writes again.
     """
     theme_extra = {key: value for key, value in config.extra.items() if key != "kb"}  # what Material reads
     site_wide = (

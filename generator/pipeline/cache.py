@@ -29,7 +29,7 @@ from generator.pipeline.contexts import SiteView
 from generator.pipeline.render import TEMPLATE_DIR, ExplorerParts, RenderedPage, Renderer, StaticFile, json_twin
 
 MISSING = object()
-"""What a lookup found when the key was absent (absence is an input too)."""
+"""What an index holds for an absent key when two builds are compared (absence is an input too)."""
 WHOLE = object()
 """The key of a lookup that iterated or counted a whole index: the page depends on all of it."""
 
@@ -53,14 +53,15 @@ Lookup = tuple[str, Any]
 
 
 class _Reads:
-    """The lookups of the page being rendered, or None between pages."""
+    """The lookups of the page being rendered, or None between pages: which keys, not what they found, since a
+    rebuild compares the indexes themselves (`_Indexes.changed_since`)."""
 
     def __init__(self) -> None:
-        self.current: dict[Lookup, Any] | None = None
+        self.current: set[Lookup] | None = None
 
-    def note(self, name: str, key: Any, value: Any) -> None:
+    def note(self, name: str, key: Any) -> None:
         if self.current is not None:
-            self.current.setdefault((name, key), value)
+            self.current.add((name, key))
 
 
 class _RecordedMapping(Mapping[Any, Any]):
@@ -70,24 +71,19 @@ class _RecordedMapping(Mapping[Any, Any]):
         self._name, self._inner, self._reads = name, inner, reads
 
     def __getitem__(self, key: Any) -> Any:
-        try:
-            value = self._inner[key]
-        except KeyError:
-            self._reads.note(self._name, key, MISSING)
-            raise
-        self._reads.note(self._name, key, value)
-        return value
+        self._reads.note(self._name, key)  # a missing key is a lookup too: absence is an input
+        return self._inner[key]
 
     def __contains__(self, key: object) -> bool:
-        self._reads.note(self._name, key, self._inner.get(key, MISSING))
+        self._reads.note(self._name, key)
         return key in self._inner
 
     def __iter__(self) -> Iterator[Any]:
-        self._reads.note(self._name, WHOLE, self._inner)
+        self._reads.note(self._name, WHOLE)
         return iter(self._inner)
 
     def __len__(self) -> int:
-        self._reads.note(self._name, WHOLE, self._inner)
+        self._reads.note(self._name, WHOLE)
         return len(self._inner)
 
 
@@ -211,7 +207,7 @@ class _CachingRenderer(Renderer):
         entry = cache.entries.get(url)
         if entry is not None and _still_valid(entry, template, (kind, title, description), context, self.changed):
             return dataclasses.replace(entry.page)  # the builder sets record_json and head on its own copy
-        self.reads.current = {}
+        self.reads.current = set()
         try:
             fresh = super().page(template, url, kind, title, description, **context).spool()  # cached on disk
             reads = frozenset(self.reads.current)
@@ -255,9 +251,8 @@ def _still_valid(
 
 def _recorded_title(view: SiteView, reads: _Reads) -> Callable[[str], str]:
     def title_of(record_id: str) -> str:
-        title = view.title_of(record_id)
-        reads.note("title_of", record_id, title)
-        return title
+        reads.note("title_of", record_id)
+        return view.title_of(record_id)
 
     return title_of
 
