@@ -26,7 +26,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from generator.pipeline.build import build, read_inputs, report_problems
 
     root = _root(args)
-    result = build(root, read_inputs(root, stop_after="check", strict=args.strict))  # renders nothing
+    result = build(root, read_inputs(root, stop_after="check", strict=args.strict, one_shot=True))  # renders nothing
     report_problems(result.site, args.format)
     return EXIT_PROBLEMS if result.failed else EXIT_OK
 

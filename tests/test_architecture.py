@@ -17,8 +17,7 @@ from pydantic import BaseModel
 from generator.model import records
 from generator.pipeline.build import BuildOptions, build, build_site, collect
 from generator.pipeline.contexts import CONTEXTS
-from generator.pipeline.load import read_yaml
-from generator.problems import Problems
+from generator.pipeline.load import parse_record
 from generator.publish.permanence import url_state
 from generator.sources import git
 from tests.conftest import FIXTURE_CORPUS, REPO, copy_project
@@ -164,15 +163,13 @@ def test_a_rebuild_parses_only_the_records_that_changed(tmp_path: Path) -> None:
     """`kb serve` rebuilds on every edit; an unchanged record is not parsed again, and its problems are kept."""
     record = tmp_path / "paper.yaml"
     record.write_text("id: '2503.23007'\ntitle: First\n", encoding="utf-8")
-    first, again = Problems(), Problems()
-    doc = read_yaml(record, "records/papers/paper.yaml", first)
-    assert doc is not None and read_yaml(record, "records/papers/paper.yaml", again) is doc
+    doc, _ = parse_record(record, "records/papers/paper.yaml")
+    assert doc is not None and parse_record(record, "records/papers/paper.yaml")[0] is doc
     record.write_text("id: '2503.23007'\ntitle: Edited\n", encoding="utf-8")
-    edited = read_yaml(record, "records/papers/paper.yaml", Problems())
+    edited, _ = parse_record(record, "records/papers/paper.yaml")
     assert edited is not doc and edited is not None and edited.data["title"] == "Edited"
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: [unclosed\n", encoding="utf-8")
-    reports = [Problems(), Problems()]
-    for problems in reports:
-        assert read_yaml(broken, "records/papers/broken.yaml", problems) is None
-    assert [p.code for p in reports[0]] == [p.code for p in reports[1]] == ["yaml-syntax"]
+    reports = [parse_record(broken, "records/papers/broken.yaml") for _ in range(2)]
+    assert [doc for doc, _ in reports] == [None, None]
+    assert [p.code for p in reports[0][1]] == [p.code for p in reports[1][1]] == ["yaml-syntax"]

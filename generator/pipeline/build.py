@@ -65,8 +65,9 @@ class BuildOptions:
     """Called with the site once its citations exist: `kb build` starts writing claim pages there, on the
     other core, while this one renders and publishes the rest."""
     one_shot: bool = dataclasses.field(default=False, compare=False)
-    """No rebuild follows (`kb build`): pages, heads, twins and tables are not kept for reuse, which at
-    10,000 papers is a few hundred MB the build's peak need not hold."""
+    """No rebuild follows (`kb build`, `kb validate`): pages, heads, twins and tables are not kept for reuse,
+    which at 10,000 papers is a few hundred MB the build's peak need not hold; and with no server threads
+    beside it, collecting may fork to use the other core (pipeline/forked.py)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _run(root: Path, options: BuildOptions) -> Build:
         settings = read_settings(root, problems)
         settings = dataclasses.replace(settings, release=settings.release.strip() or options.release)
         content_guard.check_project(root, problems)  # content pages: no links out, macros only where listed
-        corpus = validate_corpus(root, problems)  # load + validate every record and ledger row
+        corpus = validate_corpus(root, problems, fork=options.one_shot)  # load + validate every record and ledger row
         ledgers = datapackage.read_ledger_package(root, problems)  # each ledger's own title and sources
     # Millions of objects now live until the build ends (records, claims, marks). Left to the cycle
     # collector, every full collection would rescan them all: a third of `kb validate` at 10,000 papers.
@@ -132,7 +133,7 @@ def _run(root: Path, options: BuildOptions) -> Build:
     # 3. Enrich: values pages show, computed once from the linked site. They read no
     #    rendered output, so `kb validate` reports their problems too.
     with stage(progress, "quotes"):
-        quote_checks = quotes.check_quotes(site)  # claim rows show the quote's check
+        quote_checks = quotes.check_quotes(site, fork=options.one_shot)  # claim rows show the quote's check
     with stage(progress, "checks"):
         corrections.check_corrections(site, options.base)  # published history may not change
         source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged

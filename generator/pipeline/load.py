@@ -195,21 +195,21 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
     return value
 
 
-def read_yaml(path: Path, display_path: str, problems: Problems) -> RawDocument | None:
-    """Parse one record file; on any refusal add a located problem and return None.
+ParsedRecord = tuple[RawDocument | None, tuple[Problem, ...]]
+"""One record file read: its document (None when it cannot be used) and the located problems that say why."""
+
+
+def parse_record(path: Path, display_path: str) -> ParsedRecord:
+    """Parse one record file; every refusal is a located problem beside a None document.
 
     An unchanged file (same `file_stamp`) is parsed once per process, so a `kb serve`
-    rebuild re-parses only the records that were edited. Its problems are replayed.
+    rebuild re-parses only the records that were edited; its problems come back with it.
     """
-    doc, found = _read_yaml_once(os.path.abspath(path), file_names.file_stamp(path), display_path)
-    problems.extend(found)
-    return doc
+    return _read_yaml_once(os.path.abspath(path), file_names.file_stamp(path), display_path)
 
 
 @functools.lru_cache(maxsize=16384)
-def _read_yaml_once(
-    resolved: str, stamp: file_names.FileStamp, display_path: str
-) -> tuple[RawDocument | None, tuple[Problem, ...]]:
+def _read_yaml_once(resolved: str, stamp: file_names.FileStamp, display_path: str) -> ParsedRecord:
     found = Problems()
     return _parse_yaml(Path(resolved), display_path, found), tuple(found)
 

@@ -19,13 +19,13 @@ which one matched.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
-import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from typing import Any
 import numpy as np
 
 from generator import input_caps
+from generator.model.characters import format_characters
 from generator.model.records import Claim
 from generator.model.site import QuoteCheck, Site
+from generator.pipeline import forked
 from generator.problems import Location, Severity
 
 SOURCES_DIR = ("records", "sources")
@@ -55,9 +57,9 @@ _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
 
 @functools.cache
 def _changed_characters() -> re.Pattern[str]:
-    """Every character `normalise` deletes or replaces: invisible format characters (category Cf in Python's
-    Unicode database) and the quote and dash styles of `_PLAIN`, as one class of code point ranges."""
-    codes = sorted({code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"} | {*_PLAIN})
+    """Every character `normalise` deletes or replaces: invisible format characters (`format_characters`) and
+    the quote and dash styles of `_PLAIN`, as one class of code point ranges."""
+    codes = sorted({ord(character) for character in format_characters()} | {*_PLAIN})
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
@@ -345,14 +347,31 @@ def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: Scan
     return check
 
 
-def check_quotes(site: Site) -> dict[str, QuoteCheck]:
-    """The check of every claim's quote, by claim id; a quote missing from its source is a warning."""
+FORK_FROM_CLAIMS = 5_000
+"""Fewer claims than this are checked on one core: a fork would cost more than it saves."""
+
+
+def check_quotes(site: Site, fork: bool = False) -> dict[str, QuoteCheck]:
+    """The check of every claim's quote, by claim id; a quote missing from its source is a warning.
+
+    With `fork` (no server threads run beside this one), a forked process checks the second half of the
+    claims. The outcome is the same as on one core: a check depends on the budget only through `exhausted`
+    before it starts, and a claim the budget would not have reached is checked again here."""
+    claims = site.corpus.claims
+    here = len(claims) // 2 if fork and forked.can_fork() and len(claims) >= FORK_FROM_CLAIMS else len(claims)
     cache = SourceCache(site.root)
-    checks: dict[str, QuoteCheck] = {}
     budget = ScanBudget(MAX_SCANNED_CHARS)
+    with _checked_beside(site, claims[here:]) as checked_there:
+        outcomes = [_remembered_check(site, claim, cache, budget) for claim in claims[:here]]
+        for claim, (check, scanned) in zip(claims[here:], checked_there(), strict=True):
+            if budget.exhausted:
+                check = check_claim(site, claim, cache, budget)  # past the limit on one core too: not checked
+            else:
+                budget.spend(scanned)
+            outcomes.append(check)
+    checks: dict[str, QuoteCheck] = {}
     limit_reported = False
-    for claim in site.corpus.claims:
-        check = _remembered_check(site, claim, cache, budget)
+    for claim, check in zip(claims, outcomes, strict=True):
         checks[claim.claim_id] = check
         if check.label == "not checked" and not limit_reported:
             limit_reported = True
@@ -371,6 +390,26 @@ def check_quotes(site: Site) -> dict[str, QuoteCheck]:
                 Severity.WARNING,
             )  # fmt: skip
     return checks
+
+
+@contextlib.contextmanager
+def _checked_beside(site: Site, claims: list[Claim]) -> Iterator[Callable[[], list[tuple[QuoteCheck, int]]]]:
+    """A function that gives each of `claims` checked, with the characters its check scanned, by a forked
+    process that starts now with a budget of its own (none when there are no claims)."""
+    if not claims:
+        yield list
+        return
+
+    def check_all() -> list[tuple[QuoteCheck, int]]:
+        cache, budget, checked = SourceCache(site.root), ScanBudget(MAX_SCANNED_CHARS), []
+        for claim in claims:
+            left = budget.left
+            checked.append((_remembered_check(site, claim, cache, budget), left - budget.left))
+        return checked
+
+    _changed_characters()  # made once, before the fork that inherits it
+    with forked.Forked(check_all) as other:
+        yield other.result
 
 
 def quote_summary(site: Site) -> str:
