@@ -26,7 +26,16 @@ from generator.model.records import Claim, Paper
 from generator.model.site import Site
 from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView
-from generator.pipeline.render import TEMPLATE_DIR, ExplorerParts, RenderedPage, Renderer, StaticFile, json_twin
+from generator.pipeline.render import (
+    TEMPLATE_DIR,
+    ExplorerParts,
+    Facet,
+    RenderedPage,
+    Renderer,
+    StaticFile,
+    claim_facets,
+    json_twin,
+)
 
 MISSING = object()
 """What an index holds for an absent key when two builds are compared (absence is an input too)."""
@@ -143,8 +152,8 @@ class RenderCache:
     made by the orchestrator (publish is a layer above this module)."""
     paper_json: dict[str, tuple[Paper, tuple[Claim, ...], dict[str, Any]]] = field(default_factory=dict)
     """Each paper page's record data with the record and claims it was made from (`Renderer.paper_json`)."""
-    explorer: tuple[Any, ExplorerParts] | None = None
-    """The claim explorer's parts with what they were made from (`listings.explorer_inputs`)."""
+    explorer: KnownExplorer | None = None
+    """The claim explorer's parts with what they were made from."""
     rendered: list[str] = field(default_factory=list)
     """URLs rendered (not reused) by the last build: what tests count."""
     indexes: _Indexes | None = None
@@ -230,13 +239,36 @@ class _CachingRenderer(Renderer):
         return data
 
     def explorer_parts(self, claims: list[Claim]) -> ExplorerParts:
-        inputs = listings.explorer_inputs(self.site, claims)
-        known = self.cache.explorer
-        if known is not None and known[0] == inputs:
-            return known[1]
-        parts = super().explorer_parts(claims)
-        self.cache.explorer = (inputs, parts)
-        return parts
+        site, known = self.site, self.cache.explorer
+        inputs = listings.explorer_inputs(site, claims)
+        if known is None or known.inputs != inputs:
+            codes = listings.explorer_codes(site, claims)
+            shards = [
+                StaticFile.spooled(path, data) for path, data in listings.explorer_shards(site, claims, codes).items()
+            ]
+            known = KnownExplorer(
+                inputs, codes, shards, claim_facets(site, claims), listings.category_tree(site, claims)
+            )
+            self.cache.explorer = known
+        titles = listings.explorer_titles(site, known.codes)
+        if known.index is None or titles != known.titles:
+            ((path, data),) = listings.explorer_index(site, len(claims), known.codes).items()
+            known.titles, known.index = titles, StaticFile.spooled(path, data)
+        return ExplorerParts([known.index, *known.shards], known.facets, known.tree)
+
+
+@dataclass
+class KnownExplorer:
+    """The claim explorer's parts as the last build made them: the shards, counts and tree with their inputs
+    (`listings.explorer_inputs`), and `facets.json` with the paper titles it shows."""
+
+    inputs: Any
+    codes: listings.ExplorerCodes
+    shards: list[StaticFile]
+    facets: list[Facet]
+    tree: list[listings.TreeNode]
+    titles: tuple[str, ...] = ()
+    index: StaticFile | None = None
 
 
 def _still_valid(

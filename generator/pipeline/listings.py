@@ -206,48 +206,79 @@ def vocab_value(claim: Claim, key: str) -> str:
     return str(getattr(claim, key))
 
 
+@dataclass(frozen=True)
+class ExplorerCodes:
+    """The lists `facets.json` holds, in order: a shard names a claim's paper, facet values and categories
+    by their position in them."""
+
+    papers: list[str]
+    values: dict[str, list[str]]
+    categories: list[str]
+
+
+def explorer_codes(site: Site, claims: list[Claim]) -> ExplorerCodes:
+    return ExplorerCodes(
+        sorted({claim.paper_base for claim in claims}),
+        {key: sorted({vocab_value(c, key) for c in claims}) for key in VOCAB_FACETS},
+        sorted(site.corpus.categories),
+    )
+
+
 def explorer_data(site: Site, claims: list[Claim]) -> dict[str, bytes]:
     """`claims/data/…` files: the facet index and the claim shards, keyed by their path in the site."""
-    papers = sorted({claim.paper_base for claim in claims})
-    paper_index = {pid: n for n, pid in enumerate(papers)}
-    values: dict[str, list[str]] = {key: sorted({vocab_value(c, key) for c in claims}) for key in VOCAB_FACETS}
-    codes = {key: {value: n for n, value in enumerate(found)} for key, found in values.items()}
-    categories = sorted(site.corpus.categories)
-    category_index = {slug: n for n, slug in enumerate(categories)}
-    shards = [claims[start : start + SHARD_SIZE] for start in range(0, len(claims), SHARD_SIZE)]
+    codes = explorer_codes(site, claims)
+    return {**explorer_index(site, len(claims), codes), **explorer_shards(site, claims, codes)}
+
+
+def explorer_index(site: Site, total: int, codes: ExplorerCodes) -> dict[str, bytes]:
+    """`facets.json`: the only explorer file that shows paper titles (`explorer_titles`)."""
+    category_index = {slug: n for n, slug in enumerate(codes.categories)}
     index = {
-        "total": len(claims),
-        "shards": [f"shard-{n:03d}.json" for n in range(len(shards))],
-        "facets": {key: found for key, found in values.items()},
+        "total": total,
+        "shards": [f"shard-{n:03d}.json" for n in range(-(-total // SHARD_SIZE))],
+        "facets": codes.values,
         "categories": [
             [slug, site.corpus.categories[slug].title, [category_index[p] for p in parents_of(site, slug)]]
-            for slug in categories
+            for slug in codes.categories
         ],
-        "papers": [[pid, short_title(site.title_of(pid)), paper_page(site, pid)] for pid in papers],
+        "papers": [[pid, short_title(site.title_of(pid)), paper_page(site, pid)] for pid in codes.papers],
     }
-    files = {f"{DATA_DIR}facets.json": _compact(index)}
-    for n, shard in enumerate(shards):
+    return {f"{DATA_DIR}facets.json": _compact(index)}
+
+
+def explorer_shards(site: Site, claims: list[Claim], codes: ExplorerCodes) -> dict[str, bytes]:
+    """The claim shards, SHARD_SIZE claims each: what `explorer_inputs` names, and no title."""
+    paper_index = {pid: n for n, pid in enumerate(codes.papers)}
+    value_index = {key: {value: n for n, value in enumerate(found)} for key, found in codes.values.items()}
+    category_index = {slug: n for n, slug in enumerate(codes.categories)}
+    files = {}
+    for n, start in enumerate(range(0, len(claims), SHARD_SIZE)):
         rows = [
             [
                 claim.claim_id,
                 paper_index[claim.paper_base],
-                [codes[key][vocab_value(claim, key)] for key in VOCAB_FACETS],
+                [value_index[key][vocab_value(claim, key)] for key in VOCAB_FACETS],
                 [category_index[s] for s in claim_categories(site, claim) if s in category_index],
                 claim.claim,
             ]
-            for claim in shard
+            for claim in claims[start : start + SHARD_SIZE]
         ]
         files[f"{DATA_DIR}shard-{n:03d}.json"] = _compact({"claims": rows})
     return files
 
 
 def explorer_inputs(site: Site, claims: list[Claim]) -> tuple[Any, ...]:
-    """What `explorer_data`, `category_tree` and the facet counts read besides the taxonomy (which every page
+    """What the shards, `category_tree` and the facet counts read besides the taxonomy (which every page
     shows: pipeline/cache.py): `kb serve` makes them again only when it changed. Kept as values, so an
-    unchanged claim compares by identity."""
+    unchanged claim compares by identity. Titles are apart (`explorer_titles`): a title edit makes only
+    `facets.json` again."""
     papers = {claim.paper_base for claim in claims}
-    shown = {pid: (site.title_of(pid), tuple(site.papers[pid].record.taxonomy)) for pid in papers if pid in site.papers}
-    return tuple(claims), shown
+    taxonomies = {pid: tuple(site.papers[pid].record.taxonomy) for pid in papers if pid in site.papers}
+    return tuple(claims), taxonomies
+
+
+def explorer_titles(site: Site, codes: ExplorerCodes) -> tuple[str, ...]:
+    return tuple(site.title_of(pid) for pid in codes.papers)
 
 
 def parents_of(site: Site, slug: str) -> list[str]:
