@@ -293,7 +293,8 @@ def _link_papers(site: _Links) -> None:
         _link_categories(site, loaded, pid, site.papers_by_category)
         for index, citation in enumerate(paper.cites):
             target = arxiv_base(citation.target) if not citation.target.startswith("ext:") else citation.target
-            location = loaded.location("cites", index, "target")
+            edge = _same_edge(last, pid, loaded, index, target)
+            location = edge.location if edge is not None else loaded.location("cites", index, "target")
             if target not in corpus.papers and target not in corpus.externals:
                 if _record_follows_on(site, target, "citation(s) of records that did not load"):
                     continue
@@ -312,9 +313,7 @@ def _link_papers(site: _Links) -> None:
                     "cite-self", location, f"cites[{index}].target", "a paper cannot cite itself", "remove this entry"
                 )
                 continue
-            edge = _same_edge(last, pid, loaded, index, target) or Edge(
-                pid, target, citation.role, citation.polarity, citation.context, location
-            )
+            edge = edge or Edge(pid, target, citation.role, citation.polarity, citation.context, location)
             _edges_made[pid, index] = (loaded, edge)
             site.edges.append(edge)
             site.cites[pid].append(edge)
@@ -350,11 +349,11 @@ def _link_claims(site: _Links) -> None:
             )  # fmt: skip
             continue
         versions = papers[base].record.versions
-        if claim.version and versions and claim.version not in versions:
+        if versions and (version := claim.version) and version not in versions:
             site.problems.add(
                 "claim-version-unknown", Location(claim.ledger, claim.row, 1), "paper_id",
-                f"version `{claim.version}` is not in the record's versions ({', '.join(versions)})",
-                f"add `{claim.version}` to versions in the paper's record", Severity.WARNING,
+                f"version `{version}` is not in the record's versions ({', '.join(versions)})",
+                f"add `{version}` to versions in the paper's record", Severity.WARNING,
             )  # fmt: skip
         if (
             claim.category
