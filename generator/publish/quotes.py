@@ -224,8 +224,9 @@ def _spent(budget: ScanBudget | None, source: SourceText) -> bool:
     return True
 
 
-SourceFile = tuple[Path, int, int]
-"""A cached source text on disk: its path, modification time and size (what a remembered check depends on)."""
+SourceFile = tuple[str, int, int]
+"""A cached source text on disk: its path, modification time and size (what a remembered check depends on).
+The path is text: a remembered check is found by comparing keys, and paths compare in Python, text in C."""
 
 
 @dataclass
@@ -271,7 +272,7 @@ def _source_file(root: Path, claim: Claim, listed: set[str]) -> SourceFile | Non
         candidate = folder / file_name
         if candidate.is_file() and not candidate.is_symlink() and not input_caps.oversized_source(candidate):
             stat = candidate.stat()
-            return candidate, stat.st_mtime_ns, stat.st_size  # an oversized source is reported by validation
+            return str(candidate), stat.st_mtime_ns, stat.st_size  # an oversized source is reported by validation
     return None
 
 
@@ -280,9 +281,9 @@ def check_claim(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget
         return QuoteCheck("no-quote", "no quote recorded", "The ledger row has no source_quote to check.")
     found = cache.source_file(claim)
     if found is not None:
-        path = found[0]
+        path = Path(found[0])
         source = cache.text(
-            str(path),
+            found[0],
             lambda: SourceText.of(
                 path.relative_to(site.root).as_posix(), path.read_bytes().decode("utf-8-sig", errors="replace")
             ),
@@ -331,7 +332,7 @@ def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: Scan
     source = cache.source_file(claim)
     paper = site.papers.get(claim.paper_base)
     abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
-    key = (site.root, claim.source_quote, claim.source_depth, claim.paper_id, claim.paper_base, source, abstract)
+    key = (site.root.as_posix(), claim.source_quote, claim.source_depth, claim.paper_id, claim.paper_base, source, abstract)
     if budget.exhausted:
         return check_claim(site, claim, cache, budget)
     if key in _remembered:
