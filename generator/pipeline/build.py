@@ -131,18 +131,19 @@ def _run(root: Path, options: BuildOptions) -> Build:
     with stage(progress, "link"):
         site = link(root, settings, corpus, problems)
     # 3. Enrich: values pages show, computed once from the linked site. They read no
-    #    rendered output, so `kb validate` reports their problems too.
-    with stage(progress, "quotes"):
-        quote_checks = quotes.check_quotes(site, fork=options.one_shot)  # claim rows show the quote's check
-    with stage(progress, "checks"):
-        corrections.check_corrections(site, options.base)  # published history may not change
-        source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged
-        site = dataclasses.replace(site, quote_checks=quote_checks, ledgers=ledgers)  # frozen from here on
-        # 4. Permanence against the PLANNED URLs (from the model, not from rendered files),
-        #    so validate and build report the same lost and unlocked URLs.
-        permanence.check_planned_urls(site)
-        permanence.check_base_lock(site, options.base)  # urls.lock only grows, compared with the published lock
-        feed.check_dates(site, options.build_date)  # no entry dated after the build
+    #    rendered output, so `kb validate` reports their problems too. With `one_shot`, a forked
+    #    process checks part of the quotes while this one runs the checks, which read none.
+    with quotes.checking_quotes(site, fork=options.one_shot) as quote_checks:  # claim rows show them
+        with stage(progress, "checks"):
+            corrections.check_corrections(site, options.base)  # published history may not change
+            source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged
+            # 4. Permanence against the PLANNED URLs (from the model, not from rendered files),
+            #    so validate and build report the same lost and unlocked URLs.
+            permanence.check_planned_urls(site)
+            permanence.check_base_lock(site, options.base)  # urls.lock only grows, compared with the published lock
+            feed.check_dates(site, options.build_date)  # no entry dated after the build
+        with stage(progress, "quotes"):
+            site = dataclasses.replace(site, quote_checks=quote_checks(), ledgers=ledgers)  # frozen from here on
     if options.stop_after == "check":
         return Build(site, None, options)
     gc.freeze()  # the linked site too
