@@ -10,7 +10,6 @@ Jinja as before.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import jinja2
@@ -18,14 +17,14 @@ from markupsafe import escape
 
 from generator import urls
 from generator.model.records import Claim
-from generator.model.site import QuoteCheck
 from generator.pipeline.render import (
-    TEMPLATE_DIR,
-    BadgeHtml,
+    STAND_IN,
+    ClaimRows,
     RenderedPage,
     Renderer,
     claim_json,
     json_for_script,
+    templates_bundled,
     visible_text,
 )
 from generator.publish import metadata
@@ -33,24 +32,13 @@ from generator.publish.cite import PageCitation
 
 TEMPLATES = ("kb/claim.html", "kb/partials/macros.html", "kb/partials/cite.html", "kb/partials/head.html")
 """What a claim page is made from: an override of any of them is rendered by Jinja."""
-STAND_IN = "c-00000000"
-"""A claim id for what is made once for every claim. An id is `c-` and hex (`urls.claim_url` refuses any other):
-it reads the same escaped, and in a URL's query."""
 SHELL_URL = urls.claim_url(STAND_IN)
 """Every claim page is two levels deep (`claims/c-…/`): links to other pages are the same from any of them."""
 
 
 def bundled(env: jinja2.Environment) -> bool:
     """Whether `env` finds the bundled file of every template in TEMPLATES (none is overridden)."""
-    return all(
-        os.path.normpath(env.get_template(name).filename or "") == os.path.normpath(TEMPLATE_DIR / name)
-        for name in TEMPLATES
-    )
-
-
-def missing(what: str) -> str:
-    """The `missing` macro."""
-    return f'<span class="kb-missing">{what} not recorded</span>'
+    return templates_bundled(env, TEMPLATES)
 
 
 CLAIM_TABLE = (
@@ -72,11 +60,9 @@ class ClaimPages:
     def __init__(self, renderer: Renderer) -> None:
         self.view, self.site = renderer.view, renderer.site
         self.links = renderer.links(SHELL_URL)
-        badge_html = renderer.env.globals["badge_html"]
-        assert isinstance(badge_html, BadgeHtml)  # make_environment's
-        self.badge_html = badge_html
-        self.badges: dict[tuple[str, str], str] = {}
-        self.checks: dict[QuoteCheck, str] = {}
+        rows = renderer.env.globals["claim_rows"]
+        assert isinstance(rows, ClaimRows)  # make_environment's
+        self.rows = rows
         self.papers: dict[str, tuple[str, str]] = {}
         """Paper id (as a ledger row names it) -> how its claims name it: (`<p>About …`, the link to its claim
         table, without the claim's id)."""
@@ -118,19 +104,13 @@ class ClaimPages:
             f'<a href="{table}#{cid}">in the paper\'s claim table</a></p>\n' if table else "</p>\n",
             CLAIM_TABLE,
             f'<tbody><tr id="{cid}">',
-            self.cells(claim),
+            self.rows.cells(self.links, claim, self.view.quote_checks, listing=False),
             f"{recorded}{claim.row}.</p>\n",
             self.corrections(cid),
             self.cite(url, citation),
             self.edit_links(cid, edit),
             "\n</article>",
         ])  # fmt: skip
-
-    def badge(self, vocab: str, value: str) -> str:
-        html = self.badges.get((vocab, value))
-        if html is None:
-            html = self.badges[vocab, value] = str(self.badge_html(self.links, vocab, value, brief=True))
-        return html
 
     def paper(self, claim: Claim) -> tuple[str, str]:
         known = self.papers.get(claim.paper_id)
@@ -154,40 +134,6 @@ class ClaimPages:
                 f'<a href="{escape(edit)}" rel="nofollow">Edit this record</a>' if edit else "",
             )
         return known
-
-    def cells(self, claim: Claim) -> str:
-        """The `claim_cells` macro, brief and not a listing."""
-        quote = (
-            f"<blockquote>{visible_text(claim.source_quote)}</blockquote>" if claim.source_quote else missing("Quote")
-        )
-        check = self.view.quote_checks.get(claim.claim_id)
-        if check:
-            quote += self.check(check)
-        fit, audit = claim.taxonomy_fit, claim.audit
-        reason = f' <span class="kb-note">{visible_text(fit.reason)}</span>' if fit.reason else ""
-        notes = "".join(f' <span class="kb-note">{visible_text(note)}</span>' for note in audit.notes)
-        notes += "".join(
-            f' <span class="kb-note">{visible_text(key)}: <code>{visible_text(value)}</code></span>'
-            for key, value in audit.attributes
-        )
-        return (
-            f'<td data-label="Status">{self.badge("claim_status", claim.claim_status)}</td>\n'
-            f'<td data-label="Evidence">{self.badge("evidence_status", claim.evidence_status)}</td>\n'
-            f'<td data-label="Depth">{self.badge("source_depth", claim.source_depth)}</td>\n'
-            f'<td data-label="Quote" class="kb-quote">{quote}</td>\n'
-            f'<td data-label="Page">{visible_text(claim.page_or_section) if claim.page_or_section else missing("Page")}</td>\n'
-            f'<td data-label="Fit">{self.badge("taxonomy_fit", fit.verdict)}{reason}</td>\n'
-            f'<td data-label="Audit">{self.badge("audit_status", audit.result)}{notes}</td>'
-        )
-
-    def check(self, check: QuoteCheck) -> str:
-        html = self.checks.get(check)
-        if html is None:
-            html = self.checks[check] = (
-                f'<span class="kb-quote-check kb-quote-check--{escape(check.state)}" title="{escape(check.detail)}">'
-                f"{escape(check.label)}</span>"
-            )
-        return html
 
     def corrections(self, claim_id: str) -> str:
         events = self.view.corrections_by_claim.get(claim_id, ())
