@@ -1,7 +1,7 @@
 """Scale benchmark: `kb synth` corpora built end to end, against bare MkDocs Material.
 
 For each size it writes a synthetic corpus with `kb synth`, then measures
-`kb validate` and `kb build` (wall time and the peak RSS of that process),
+`kb validate` and `kb build` (wall time, CPU and the peak RSS of that process),
 pages per second, the site's size and file count, the size of the site as
 the deflated tar GitHub's Pages deploy uploads and checks, the largest page of each
 kind, what a browser fetches to open the claim explorer, and what the first
@@ -62,6 +62,12 @@ class Run:
     returncode: int
     log: str
     tree_peak_mb: float = 0.0  # the whole process tree at its peak (PSS summed: shared pages counted once)
+    user_s: float = 0.0  # CPU of the child and every descendant it waited for (wait4's rusage)
+    system_s: float = 0.0
+
+    @property
+    def cpu(self) -> str:
+        return f"{self.user_s:,.0f} s user + {self.system_s:,.0f} s system"
 
 
 def _descendants(pid: int) -> list[int]:
@@ -137,7 +143,9 @@ def run(args: list[str], nice: int = 0) -> Run:
         tree_peak = tree.stop()
         child.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
-        return Run(elapsed, usage.ru_maxrss / 1024, child.returncode, log.read(), tree_peak)
+        return Run(
+            elapsed, usage.ru_maxrss / 1024, child.returncode, log.read(), tree_peak, usage.ru_utime, usage.ru_stime
+        )
 
 
 def kb(root: Path, *args: str, nice: int = 0) -> Run:
@@ -171,7 +179,12 @@ def site_figures(site: Path) -> dict[str, str]:
             kind = page_kind(relative)
             if kind and size > largest.get(kind, (0, ""))[0]:
                 largest[kind] = (size, relative.removesuffix("index.html") or "/")
-    figures = {"pages (index.html)": f"{pages:,}", "site size": f"{total / 1e6:,.1f} MB", "site files": f"{files:,}"}
+    folders = sum(1 for path in site.rglob("*") if path.is_dir())
+    figures = {
+        "pages (index.html)": f"{pages:,}",
+        "site size": f"{total / 1e6:,.1f} MB",
+        "site files": f"{files:,} (and {folders:,} folders)",
+    }
     for kind in PAGE_KINDS:
         size, url = largest.get(kind, (0, "-"))
         figures[f"largest {kind} page"] = f"{size / 1e3:,.0f} KB `{url}`"
@@ -279,6 +292,20 @@ def search_bytes(browser: object, base: str, site: Path) -> str:
         page.close()
 
 
+def creation_cost(folder: Path, count: int = 2000) -> str:
+    """System CPU to create a folder and a file in it, in the benchmark's folder: a site is mostly that, so a
+    slow file system adds to `kb build` in proportion to its files, where bare Material makes one per paper."""
+    probe = folder / "creation-probe"
+    probe.mkdir()
+    before = os.times().system
+    for index in range(count):
+        (probe / str(index)).mkdir()
+        (probe / str(index) / "index.html").write_bytes(b"x" * 6000)
+    each = (os.times().system - before) / (2 * count)
+    shutil.rmtree(probe)
+    return f"{each * 1000:.2f} ms of system CPU"
+
+
 def bare_material(papers: int, workdir: Path, nice: int) -> Run:
     """Bare Material: one Markdown page per paper with a 10-row table, nav trimmed to the home page."""
     project = workdir / "bare"
@@ -325,6 +352,7 @@ def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profi
             print(build.log[-3000:], file=sys.stderr)
             return result
         figures["kb build"] = f"{build.seconds:.1f} s"
+        figures["kb build CPU, all processes"] = build.cpu
         figures["peak RSS (kb build, largest process)"] = f"{build.peak_mb:,.0f} MB"
         figures["peak memory (kb build, all processes at once, PSS)"] = f"{build.tree_peak_mb:,.0f} MB"
         figures["kb build stages"] = "; ".join(re.findall(r"^kb: ([a-z ]+: [\d.]+ s)", build.log, re.MULTILINE))
@@ -338,7 +366,9 @@ def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profi
         figures["bare Material, 1 page/paper"] = (
             f"{bare.seconds:.1f} s ({papers / bare.seconds:,.0f} pages/s)" if not bare.returncode else "failed"
         )
+        figures["bare Material CPU"] = bare.cpu
         figures["kb build / bare Material"] = f"{build.seconds / bare.seconds:.2f}×"
+        figures["creating a file or folder here"] = creation_cost(Path(tmp))
         if profile:
             print(
                 f"\n### cProfile of kb build, {papers:,} papers / {claims:,} claims\n\n```\n{profile_build(root, profile)}```\n"
