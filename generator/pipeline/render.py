@@ -28,6 +28,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from generator import problem_codes, urls
+from generator.model.characters import format_characters
 from generator.model.ids import ClaimId, RecordId
 from generator.model.paper_ids import external_link, paper_label, paper_scheme
 from generator.model.records import (
@@ -153,8 +154,9 @@ class Output:
 
 
 # Every format (Cf) character: one set test (in C) instead of a category lookup per character of every text;
-# a regex class of them took ten times as long, a sixth of the render stage.
-_FORMAT_CHARS = frozenset(chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Cf")
+# a regex class of them took ten times as long, a sixth of the render stage. Made once per process, shared
+# with the quote checks.
+_FORMAT_CHARS = format_characters()
 
 
 def visible_text(value: object) -> Markup:
