@@ -4,8 +4,9 @@
 
 Starts `kb serve` on DIR (a `kb synth` corpus), waits for the first build, then edits one paper's
 title EDITS times and prints, for each, the seconds from saving the file to the server returning
-the new HTML of that paper's page (what the browser's live reload then fetches). The record is
-restored at the end. A benchmark, not a test: it prints figures and asserts nothing.
+the new HTML of that paper's page (what the browser's live reload then fetches), and the server's
+CPU time while it then waits SETTLE seconds (and before the first edit). The record is restored at the
+end. A benchmark, not a test: it prints figures and asserts nothing.
 
     .venv/bin/python benchmarks/bench_serve.py DIR --phases [--edits 3]
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import socket
 import subprocess
 import sys
@@ -65,6 +67,25 @@ class StageSeconds:
 
     def finish(self) -> None:
         self.seconds[self._stage] = time.perf_counter() - self._started
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of a process so far (its own threads, not its children); None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, seconds: float) -> str:
+    """Wait `seconds` and say how much CPU the server used meanwhile: its file watcher's cost when idle, or a
+    rebuild that sets off the next one."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    after = cpu_seconds(pid)
+    used = f"{after - before:.2f} s" if before is not None and after is not None else "unknown"
+    return f"server CPU {used} in the next {seconds:.0f} s"
 
 
 def phases(root: Path, record: Path, original: str, edits: int) -> None:
@@ -137,17 +158,17 @@ def main() -> None:
     try:
         first = wait_for(url, paper_id, args.timeout, every=0.5)
         print(f"{len(records):,} papers: first build served after {first:.1f} s" if first else "first build timed out")
-        time.sleep(args.settle)
+        print(f"idle: {settle(server.pid, args.settle)}")
         for edit in range(1, args.edits + 1):
             marker = f"Edited {edit} "
             record.write_text(original.replace('title: "', f'title: "{marker}', 1), encoding="utf-8")
             took = wait_for(url, marker, args.timeout)
             print(f"edit {edit}: new HTML served {took:.2f} s after saving" if took else f"edit {edit}: timed out")
-            time.sleep(args.settle)  # meanwhile the server indexes search in a low-priority child process
+            print(f"  then {settle(server.pid, args.settle)}")  # the server indexes search in a child meanwhile
     finally:
         record.write_text(original, encoding="utf-8")
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=600)  # it removes its site first, as on Ctrl-C: about a minute at 1,000 papers here
 
 
 if __name__ == "__main__":

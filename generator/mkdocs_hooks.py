@@ -44,7 +44,13 @@ from generator.pipeline.cache import served_claims, served_files, theme_template
 from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
 from generator.publish import claim_pages, compact, content_guard
 from generator.publish.claim_pages import Shell, ShellTheme
-from generator.publish.search import BackgroundIndexer, SearchIndexError, SearchIndexReport, index_site
+from generator.publish.search import (
+    BackgroundIndexer,
+    SearchIndexError,
+    SearchIndexReport,
+    index_site,
+    stop_indexing,
+)
 from generator.urls import page_source
 
 log = logging.getLogger(PROBLEM_LOGGER)
@@ -429,10 +435,12 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_shutdown() -> None:
-    """A build that failed before `on_post_build` leaves no helper running and no half-written claim pages."""
+    """A build that failed before `on_post_build` leaves no helper running and no half-written claim pages; a
+    server that stops, no search index child reading the site MkDocs is about to remove."""
     writer, _state.claim_writer = _state.claim_writer, None
     if writer is not None:
         claim_pages.discard(writer)
+    stop_indexing()
 
 
 def _changed_claims(renderer: Renderer) -> list[Claim]:

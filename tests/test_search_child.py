@@ -64,3 +64,31 @@ def test_the_child_runs_at_the_lowest_priority_and_cleans_up_when_stopped(tmp_pa
     assert not (big_site / search.BUNDLE_DIR).exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
     assert not list(search.MEMORY_DIR.glob(f"{search.COPIES_PREFIX}{child.pid}-*")), "page copies were left in memory"
+
+
+@pytest.mark.parametrize("made", [1, 2, 3], ids=["new bundle", "batch bundles", "page copies"])
+def test_a_stop_right_after_a_work_folder_is_made_leaves_nothing_behind(
+    site: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    made: int,
+) -> None:
+    """A stop signal is an exception raised between any two steps of the child, also right after a folder is made
+    and before the code that removes it is reached. A child at the lowest priority is often descheduled right
+    there, as it returns from the system call, while the server (or the test above) sends its signal."""
+    mkdir = os.mkdir
+    folders: list[str] = []
+
+    def mkdir_then_stop(path: str, *args: object, **kwargs: object) -> None:
+        mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+        folders.append(path)
+        if len(folders) == made:
+            raise SystemExit(128 + signal.SIGTERM)
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_stop)
+    with pytest.raises(SystemExit):
+        search.index_site(site)
+    monkeypatch.undo()
+    assert len(folders) == made
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+    assert not list(search.MEMORY_DIR.glob(f"{search.COPIES_PREFIX}{os.getpid()}-*")), "page copies were left"

@@ -26,16 +26,17 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import dataclasses
 import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -117,19 +118,16 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     bundle = site_dir / BUNDLE_DIR
     started = time.perf_counter()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # Under `kb serve` a browser may be reading the old bundle: write the new one beside the site and
-    # swap it in whole, so no reader ever gets a half-written file.
-    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-{BUNDLE_DIR}-", dir=site_dir.parent))
-    try:
+    with contextlib.ExitStack() as cleanup:  # also when an indexing child is stopped by SIGINT or SIGTERM
+        # Under `kb serve` a browser may be reading the old bundle: write the new one beside the site and
+        # swap it in whole, so no reader ever gets a half-written file.
+        fresh = _work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
         try:
             files_read, batches, join_seconds = _index(site_dir, fresh)
         # OSError: a rebuild under `kb serve` may remove pages mid-read; ValueError, EOFError: a bundle not as expected.
         except (OSError, ValueError, EOFError, SearchIndexError) as error:
             raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
-    except BaseException:  # also an indexing child stopped by SIGTERM
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    _swap_in(fresh, bundle)
+        _swap_in(fresh, bundle, cleanup)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = [path for path in bundle.rglob("*") if path.is_file()]
     return SearchIndexReport(
@@ -144,13 +142,23 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     )
 
 
-def _swap_in(fresh: Path, bundle: Path) -> None:
-    """Replace `bundle` by `fresh` with two renames on one file system; the old bundle is removed after."""
+def _work_dir(cleanup: contextlib.ExitStack, parent: Path, prefix: str) -> Path:
+    """A new folder in `parent` that `cleanup` removes. Its name is chosen and its removal arranged before it is
+    made: a stop signal is an exception raised wherever the child is, and one right after `tempfile.mkdtemp`
+    made its folder, before the code that removes it was reached, left the folder behind."""
+    path = parent / f"{prefix}{secrets.token_hex(8)}"
+    cleanup.callback(shutil.rmtree, path, ignore_errors=True)
+    path.mkdir(mode=0o700)
+    return path
+
+
+def _swap_in(fresh: Path, bundle: Path, cleanup: contextlib.ExitStack) -> None:
+    """Replace `bundle` by `fresh` with two renames on one file system; `cleanup` removes the old bundle."""
     retired = fresh.with_name(fresh.name + "-old")
+    cleanup.callback(shutil.rmtree, retired, ignore_errors=True)
     if bundle.exists():
         bundle.rename(retired)
     fresh.rename(bundle)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 class BackgroundIndexer:
@@ -211,13 +219,25 @@ def index_in_child(site_dir: Path) -> SearchIndexReport:
     raise SearchIndexError(f"the search index process stopped with exit code {child.returncode}: {err.strip()}")
 
 
-def _stop_children() -> None:
-    """A server that exits leaves no indexing child behind (each removes its half-written bundle on SIGTERM)."""
-    for child in list(_children):
+CHILD_CLEANUP_SECONDS = 10.0
+"""How long an exiting server waits for an indexing child to remove its work: a child stopped mid-batch first
+waits for that batch's Pagefind process."""
+
+
+def stop_indexing() -> None:
+    """A server that stops leaves no indexing child behind (each removes its half-written bundle on SIGTERM):
+    it waits for them, so that once it has exited, their temporary folders are gone too."""
+    children = list(_children)
+    for child in children:
         child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=CHILD_CLEANUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
-atexit.register(_stop_children)
+atexit.register(stop_indexing)
 
 
 INDEX_FAILED = 3  # exit code of `python -m generator.publish.search` when Pagefind could not index the site
@@ -264,11 +284,10 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
     its last writes may still be pending (an empty pagefind-entry.json was seen); the command returns once
     all are on disk."""
     command = _pagefind_command()
-    with (
-        tempfile.TemporaryDirectory(prefix=f".{site_dir.name}-{BUNDLE_DIR}-batches-", dir=site_dir.parent) as work,
-        tempfile.TemporaryDirectory(prefix=f"{COPIES_PREFIX}{os.getpid()}-", dir=_copies_dir(site_dir)) as copies,
-        concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner,
-    ):
+    with contextlib.ExitStack() as cleanup:
+        work = _work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
+        copies = _work_dir(cleanup, _copies_dir(site_dir), f"{COPIES_PREFIX}{os.getpid()}-")
+        runner = cleanup.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES))
         runs: list[concurrent.futures.Future[Path]] = []
 
         def index_batch() -> None:
