@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from generator.model.site import Site
 from generator.pipeline.build import BuildOptions, collect
@@ -233,3 +235,23 @@ def kb(
         [sys.executable, "-m", "generator", "--root", str(root), *args],
         cwd=REPO, capture_output=True, text=True, env=environment, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+def free_port() -> int:
+    """A local port nothing listens on, for a `kb serve` under test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_serve(project: Path, port: int, **popen: Any) -> subprocess.Popen[Any]:
+    """`kb serve` on `project` at 127.0.0.1:`port`, in a process of its own (`popen`: its output, folder, env)."""
+    command = [sys.executable, "-m", "generator", "--root", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"]
+    return subprocess.Popen(command, **popen)
+
+
+def write_override(project: Path, template: str, text: str) -> None:
+    """`text` as the project's override of the bundled template `template` (under `overrides/`)."""
+    override = project / "overrides" / template
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(text, encoding="utf-8")

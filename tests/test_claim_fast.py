@@ -17,6 +17,7 @@ from generator.pipeline.build import collect
 from generator.pipeline.render import TEMPLATE_DIR, Renderer
 from generator.publish import cite, claim_fragments, claim_pages
 from tests.conftest import FIXTURE_CORPUS, REPO, copy_project
+from tests.helpers import write_override
 from tests.test_cite import archive_release
 from tests.test_exports import add_fixture_records
 
@@ -116,9 +117,7 @@ def test_an_overridden_claim_template_is_rendered_by_jinja(tmp_path: Path, templ
     bundled, changed = OVERRIDES[template]
     text = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
     assert bundled in text
-    override = project / "overrides" / template
-    override.parent.mkdir(parents=True, exist_ok=True)
-    override.write_text(text.replace(bundled, changed), encoding="utf-8")
+    write_override(project, template, text.replace(bundled, changed))
     site = cited(collect(project))
     assert not claim_fragments.bundled(Renderer(site).env)
     written = pages(site)

@@ -21,6 +21,7 @@ from generator.pipeline.build import collect
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import MACROS, TEMPLATE_DIR, CitationRows, Renderer
 from tests.conftest import FIXTURE_CORPUS, REPO, copy_project
+from tests.helpers import write_override
 from tests.test_exports import add_fixture_records
 from tests.test_paper_rows_fast import HOSTILE
 
@@ -204,9 +205,7 @@ def test_an_overridden_template_makes_the_lists_through_jinja(tmp_path: Path, te
     for bundled, changed in OVERRIDES[template]:
         assert text.count(bundled) == 1
         text = text.replace(bundled, changed)
-    override = project / "overrides" / template
-    override.parent.mkdir(parents=True, exist_ok=True)
-    override.write_text(text, encoding="utf-8")
+    write_override(project, template, text)
     site = cited_more(collect(project))
     lists = lists_of(Renderer(site))
     assert {kind: lists.stands_in(kind) for kind in KINDS} == {kind: template not in kind for kind in KINDS}

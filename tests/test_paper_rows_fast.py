@@ -19,6 +19,7 @@ from generator.pipeline.build import collect
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import TEMPLATE_DIR, ClaimRows, Renderer
 from tests.conftest import FIXTURE_CORPUS, REPO, copy_project
+from tests.helpers import write_override
 from tests.test_exports import add_fixture_records
 
 SEEDS = (3, 11)
@@ -176,9 +177,7 @@ def test_an_overridden_template_makes_the_rows_through_jinja(tmp_path: Path, tem
     bundled, changed = OVERRIDES[template]
     text = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
     assert bundled in text
-    override = project / "overrides" / template
-    override.parent.mkdir(parents=True, exist_ok=True)
-    override.write_text(text.replace(bundled, changed), encoding="utf-8")
+    write_override(project, template, text.replace(bundled, changed))
     site = collect(project)
     rows = rows_of(Renderer(site))
     assert {kind: rows.stands_in(kind) for kind in KINDS} == {kind: template not in kind for kind in KINDS}

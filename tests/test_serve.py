@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers import free_port, start_serve
 
 
 def _fetch(url: str, timeout: float = 60.0, until: str = "") -> str:
@@ -32,9 +26,10 @@ def _fetch(url: str, timeout: float = 60.0, until: str = "") -> str:
 
 
 def test_serve_picks_up_record_edits(project: Path) -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+    port = free_port()
+    server = start_serve(
+        project,
+        port,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +21,10 @@ import pytest
 from mkdocs.livereload import LiveReloadServer
 
 from generator.cli import _file_change_events
+from tests.helpers import free_port, start_serve
 
 PAPER = "papers/2503.23007/"
 LIVERELOAD = re.compile(r"livereload\((\d+), \d+\)")  # the epoch MkDocs' script in each page polls with
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str, timeout: float = 60.0) -> str:
@@ -75,9 +69,10 @@ def server(project: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str
     """`kb serve` on a copy of the bundled project, with a temporary folder of its own; stopped by SIGTERM."""
     temp = tmp_path / "tmp"
     temp.mkdir()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+    port = free_port()
+    process = start_serve(
+        project,
+        port,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,9 +12,7 @@ import gzip
 import html
 import json
 import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from playwright.sync_api import expect
 
 from generator.urls import paper_url
 from tests.browser.conftest import CLAIM_TEXT, PAPER_ID, REPO, SynthSite, Watch
+from tests.helpers import free_port, start_serve
 
 pytestmark = pytest.mark.browser
 
@@ -183,12 +182,6 @@ def test_index_holds_prose_not_headers_or_badges(built_site: Path) -> None:
     assert not (built_site / "search" / "search_index.json").exists(), "Material's lunr index is still written"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_for(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -225,9 +218,10 @@ def search_until_found(page: Any, url: str, query: str, timeout: float = 120.0) 
 
 def test_search_under_site_path_from_kb_serve(project: Path, new_page: Callable[..., Any], watch: Watch) -> None:
     """`kb serve` serves under site_url's path (/evidence-ledger/); results point inside it and follow edits."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+    port = free_port()
+    server = start_serve(
+        project,
+        port,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
