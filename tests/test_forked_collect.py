@@ -121,8 +121,9 @@ def test_a_failure_in_the_fork_is_raised_here() -> None:
     def fails() -> None:
         raise ValueError("in the fork")
 
-    with forked.Forked(fails) as other, pytest.raises(ValueError, match="in the fork"):
+    with forked.Forked(fails) as other, pytest.raises(ValueError, match="in the fork") as raised:
         other.result()
+    assert "in fails" in "".join(getattr(raised.value, "__notes__", [])), "the fork's traceback comes along"
     with forked.Forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as killed, pytest.raises(forked.ForkedError):
         killed.result()
 

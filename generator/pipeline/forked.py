@@ -14,6 +14,7 @@ import os
 import pickle
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -31,7 +32,8 @@ class ForkedError(RuntimeError):
 class Forked(Generic[Result]):
     """`work()`, computed in a forked process from the moment this is made; `result()` waits for it.
 
-    An exception in the fork is raised again by `result()`, so a bug shows the same trace either way.
+    An exception in the fork is raised again by `result()`, with the fork's traceback as a note, so a bug
+    fails the command as it would on one core and says where.
     Used as a context manager, a fork whose result was never asked for (this process failed first) is
     stopped on the way out rather than left waiting to write.
     """
@@ -48,6 +50,7 @@ class Forked(Generic[Result]):
                 try:
                     outcome: tuple[bool, object] = (True, work())
                 except BaseException as exc:  # noqa: BLE001 - the parent raises it again
+                    exc.add_note("In the forked process:\n" + traceback.format_exc().rstrip())
                     outcome = (False, exc)
                 try:
                     data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
