@@ -8,6 +8,7 @@ Per-file caps of records and ledgers live with their readers (pipeline/load.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.problems import Location, Problems
@@ -32,8 +33,9 @@ def oversized_source(path: Path) -> bool:
     return path.stat().st_size > MAX_SOURCE_TEXT_BYTES
 
 
-def check_caps(root: Path, data_files: list[Path], ledgers: list[Path], problems: Problems) -> bool:
-    """Report every cap exceeded; False when the input as a whole is too large to read at all."""
+def check_caps(root: Path, sizes: Mapping[Path, int], ledgers: list[Path], problems: Problems) -> bool:
+    """Report every cap exceeded, from the `sizes` of the records, ledgers and BibTeX files (read once by the
+    caller, which splits work by them too); False when the input as a whole is too large to read at all."""
     for path in source_texts(root):
         if oversized_source(path):
             problems.add(
@@ -48,7 +50,7 @@ def check_caps(root: Path, data_files: list[Path], ledgers: list[Path], problems
             "merge ledgers: one ledger can hold the claims of many papers",
         )  # fmt: skip
         fits = False
-    total = sum(path.stat().st_size for path in [*data_files, *source_texts(root)])
+    total = sum(sizes.values()) + sum(path.stat().st_size for path in source_texts(root))
     if total > MAX_TOTAL_INPUT_BYTES:
         problems.add(
             "input-too-large", Location("records"), "",

@@ -245,9 +245,10 @@ def free_port() -> int:
 
 
 def start_serve(project: Path, port: int, **popen: Any) -> subprocess.Popen[Any]:
-    """`kb serve` on `project` at 127.0.0.1:`port`, in a process of its own (`popen`: its output, folder, env)."""
+    """`kb serve` on `project` at 127.0.0.1:`port`, in a process of its own: its output dropped, its errors kept
+    as text for the test to show, unless `popen` says otherwise (and where it runs, with which environment)."""
     command = [sys.executable, "-m", "generator", "--root", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"]
-    return subprocess.Popen(command, **popen)
+    return subprocess.Popen(command, **{"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "text": True, **popen})
 
 
 def write_override(project: Path, template: str, text: str) -> None:

@@ -101,7 +101,7 @@ def test_both_cores_report_what_one_core_reports(
 def test_the_quote_budget_runs_out_where_it_would_on_one_core(
     corpus: Path, both_cores: list[int], monkeypatch: pytest.MonkeyPatch, share: float
 ) -> None:
-    """A budget that runs out in this core's half (0.3) or in the fork's (0.8) stops at the same claim."""
+    """A budget that runs out in this core's part (0.3) or in the fork's (0.8) stops at the same claim."""
     spent: list[int] = []
     spend = quotes.ScanBudget.spend
     monkeypatch.setattr(quotes.ScanBudget, "spend", lambda self, chars: (spent.append(chars), spend(self, chars)))
@@ -114,7 +114,8 @@ def test_the_quote_budget_runs_out_where_it_would_on_one_core(
     assert two == one
     labels = [check.label for check in one[3].values()]  # type: ignore[attr-defined]
     first_unchecked = labels.index("not checked")
-    assert (first_unchecked < len(labels) // 2) == (share < 0.5), "the limit falls in the half meant"
+    here = int(len(labels) * quotes.SHARE_HERE)  # the claims this core checks; the fork checks the rest
+    assert (first_unchecked < here) == (share < quotes.SHARE_HERE), "the limit falls in the part meant"
 
 
 def test_a_failure_in_the_fork_is_raised_here() -> None:

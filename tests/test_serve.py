@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -27,13 +26,7 @@ def _fetch(url: str, timeout: float = 60.0, until: str = "") -> str:
 
 def test_serve_picks_up_record_edits(project: Path) -> None:
     port = free_port()
-    server = start_serve(
-        project,
-        port,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = start_serve(project, port)
     try:
         url = f"http://127.0.0.1:{port}/evidence-ledger/papers/2503.23007/"  # site_url has a path
         assert "S2MoE: Robust Sparse Mixture of Experts" in _fetch(url, until="S2MoE")

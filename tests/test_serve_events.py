@@ -70,14 +70,7 @@ def server(project: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str
     temp = tmp_path / "tmp"
     temp.mkdir()
     port = free_port()
-    process = start_serve(
-        project,
-        port,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp)},
-    )
+    process = start_serve(project, port, env={**os.environ, "TMPDIR": str(temp)})
     try:
         yield process, f"http://127.0.0.1:{port}/evidence-ledger/", temp
     finally:

@@ -252,8 +252,8 @@ class _CachingRenderer(Renderer):
             self.cache.explorer = known
         titles = listings.explorer_titles(site, known.codes)
         if known.index is None or titles != known.titles:
-            ((path, data),) = listings.explorer_index(site, len(claims), known.codes).items()
-            known.titles, known.index = titles, StaticFile.spooled(path, data)
+            index = listings.explorer_index(site, len(claims), known.codes)
+            known.titles, known.index = titles, StaticFile.spooled(listings.FACETS_FILE, index)
         return ExplorerParts([known.index, *known.shards], known.facets, known.tree)
 
 

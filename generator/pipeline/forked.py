@@ -10,14 +10,16 @@ lives in the server's process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
@@ -87,3 +89,16 @@ class Forked(Generic[Result]):
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def part_beside(
+    part: Sequence[Item], work: Callable[[Sequence[Item]], list[Result]]
+) -> Iterator[Callable[[], list[Result]]]:
+    """A function that gives `work(part)`, computed by a forked process from now on while the caller does the rest
+    of the stage; an empty part forks nothing."""
+    if not part:
+        yield list
+        return
+    with Forked(lambda: work(part)) as other:
+        yield other.result

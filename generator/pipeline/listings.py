@@ -30,6 +30,7 @@ SHARE_SHOWN = 5
 SHARD_SIZE = 2000
 """Claims in one explorer data shard: about 0.3 MB of JSON."""
 DATA_DIR = "claims/data/"
+FACETS_FILE = f"{DATA_DIR}facets.json"
 SHORT_TITLE = 60
 """Characters of a paper title shown in the explorer's paper facet."""
 
@@ -227,11 +228,11 @@ def explorer_codes(site: Site, claims: list[Claim]) -> ExplorerCodes:
 def explorer_data(site: Site, claims: list[Claim]) -> dict[str, bytes]:
     """`claims/data/…` files: the facet index and the claim shards, keyed by their path in the site."""
     codes = explorer_codes(site, claims)
-    return {**explorer_index(site, len(claims), codes), **explorer_shards(site, claims, codes)}
+    return {FACETS_FILE: explorer_index(site, len(claims), codes), **explorer_shards(site, claims, codes)}
 
 
-def explorer_index(site: Site, total: int, codes: ExplorerCodes) -> dict[str, bytes]:
-    """`facets.json`: the only explorer file that shows paper titles (`explorer_titles`)."""
+def explorer_index(site: Site, total: int, codes: ExplorerCodes) -> bytes:
+    """FACETS_FILE: the only explorer file that shows paper titles (`explorer_titles`)."""
     category_index = {slug: n for n, slug in enumerate(codes.categories)}
     index = {
         "total": total,
@@ -243,7 +244,7 @@ def explorer_index(site: Site, total: int, codes: ExplorerCodes) -> dict[str, by
         ],
         "papers": [[pid, short_title(site.title_of(pid)), paper_page(site, pid)] for pid in codes.papers],
     }
-    return {f"{DATA_DIR}facets.json": _compact(index)}
+    return _compact(index)
 
 
 def explorer_shards(site: Site, claims: list[Claim], codes: ExplorerCodes) -> dict[str, bytes]:

@@ -155,15 +155,16 @@ def validate_corpus(root: Path, problems: Problems, fork: bool = False) -> Corpu
 def _validate_corpus(root: Path, problems: Problems, fork: bool) -> Corpus:
     corpus = Corpus()
     yaml_files, bib_files, csv_files = discover(root, problems)
-    if not input_caps.check_caps(root, [*yaml_files, *bib_files, *csv_files], csv_files, problems):
+    sizes = {path: path.stat().st_size for path in [*yaml_files, *bib_files, *csv_files]}
+    if not input_caps.check_caps(root, sizes, csv_files, problems):
         return corpus  # beyond the caps nothing is parsed: the build stays bounded
     corpus.bib_files = [p.relative_to(root).as_posix() for p in bib_files]
     records = [(path, path.relative_to(root).as_posix()) for path in yaml_files]
     ledgers = [(path, path.relative_to(root).as_posix()) for path in csv_files]
-    here = _records_parsed_here(yaml_files, csv_files) if fork and forked.can_fork() else len(records)
+    here = _records_parsed_here(yaml_files, csv_files, sizes) if fork and forked.can_fork() else len(records)
     ledger_problems = Problems()  # kept apart, so that problems are added in file order as one core would
-    with _parsed_beside(records[here:]) as parsed_there:
-        parsed = [load.parse_record(path, shown) for path, shown in records[:here]]
+    with forked.part_beside(records[here:], _parsed) as parsed_there:
+        parsed = _parsed(records[:here])
         read_ledgers = [_ledger_claims(path, shown, ledger_problems) for path, shown in ledgers]
         parsed += parsed_there()
     for (_, shown), (doc, found) in zip(records, parsed, strict=True):
@@ -190,12 +191,12 @@ RECORD_BYTE_COST = 4
 10,000 papers: 4.9 s for 15.8 MB of records, 3.5 s for 48 MB of ledgers)."""
 
 
-def _records_parsed_here(yaml_files: list[Path], csv_files: list[Path]) -> int:
+def _records_parsed_here(yaml_files: list[Path], csv_files: list[Path], sizes: dict[Path, int]) -> int:
     """How many records this process parses, besides reading every ledger, so that both cores finish together."""
-    record_sizes = [path.stat().st_size for path in yaml_files]
+    record_sizes = [sizes[path] for path in yaml_files]
     if sum(record_sizes) < FORK_FROM_BYTES:
         return len(yaml_files)
-    ledger_cost = sum(path.stat().st_size for path in csv_files)
+    ledger_cost = sum(sizes[path] for path in csv_files)
     share = (RECORD_BYTE_COST * sum(record_sizes) - ledger_cost) / 2  # this core's record cost, in ledger bytes
     here, cost = 0, 0
     while here < len(record_sizes) and cost + RECORD_BYTE_COST * record_sizes[here] <= share:
@@ -204,14 +205,8 @@ def _records_parsed_here(yaml_files: list[Path], csv_files: list[Path]) -> int:
     return here
 
 
-@contextlib.contextmanager
-def _parsed_beside(records: list[tuple[Path, str]]) -> typing.Iterator[typing.Callable[[], list[load.ParsedRecord]]]:
-    """A function that gives `records` parsed, by a forked process that starts now (none when there are none)."""
-    if not records:
-        yield list
-        return
-    with forked.Forked(lambda: [load.parse_record(path, shown) for path, shown in records]) as other:
-        yield other.result
+def _parsed(records: typing.Sequence[tuple[Path, str]]) -> list[load.ParsedRecord]:
+    return [load.parse_record(path, shown) for path, shown in records]
 
 
 _LedgerClaims = tuple[int, tuple[Claim, ...]] | None

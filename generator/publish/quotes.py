@@ -25,7 +25,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,10 +237,15 @@ class SourceCache:
     folder is listed once, so a paper without a source text costs no file system call at all."""
 
     root: Path
+    root_text: str = field(init=False)
+    """The root in a remembered check's key: made once here, not once per claim."""
     files: dict[str, SourceFile | None] = field(default_factory=dict)
     texts: dict[str, SourceText] = field(default_factory=dict)
     listed: set[str] | None = None  # the source folder's file names, case-folded
     outcomes: dict[QuoteCheck, QuoteCheck] = field(default_factory=dict)  # one object per distinct outcome
+
+    def __post_init__(self) -> None:
+        self.root_text = self.root.as_posix()
 
     def source_file(self, claim: Claim) -> SourceFile | None:
         if claim.paper_id not in self.files:
@@ -333,7 +338,7 @@ def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: Scan
     paper = site.papers.get(claim.paper_base)
     abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
     key = (
-        site.root.as_posix(),
+        cache.root_text,
         claim.source_quote,
         claim.source_depth,
         claim.paper_id,
@@ -375,18 +380,22 @@ def checking_quotes(site: Site, fork: bool = False) -> Iterator[Callable[[], dic
     claims = site.corpus.claims
     forking = fork and forked.can_fork() and len(claims) >= FORK_FROM_CLAIMS
     here = int(len(claims) * SHARE_HERE) if forking else len(claims)
-    with _checked_beside(site, claims[here:]) as checked_there:
-        yield lambda: _all_checked(site, claims[:here], checked_there)
+    if forking:
+        _changed_characters()  # made once, before the fork that inherits it
+    with forked.part_beside(claims[here:], functools.partial(_checked_with_scans, site)) as checked_there:
+        yield lambda: _all_checked(site, here, checked_there)
 
 
 def _all_checked(
-    site: Site, claims_here: list[Claim], checked_there: Callable[[], list[tuple[QuoteCheck, int]]]
+    site: Site, here: int, checked_there: Callable[[], list[tuple[QuoteCheck, int]]]
 ) -> dict[str, QuoteCheck]:
+    """The first `here` claims checked in this process, the rest as `checked_there` gives them, all against one
+    budget, and every problem reported in claim order."""
     cache = SourceCache(site.root)
     budget = ScanBudget(MAX_SCANNED_CHARS)
     claims = site.corpus.claims
-    outcomes = [_remembered_check(site, claim, cache, budget) for claim in claims_here]
-    for claim, (check, scanned) in zip(claims[len(claims_here) :], checked_there(), strict=True):
+    outcomes = [_remembered_check(site, claim, cache, budget) for claim in claims[:here]]
+    for claim, (check, scanned) in zip(claims[here:], checked_there(), strict=True):
         if budget.exhausted:
             check = check_claim(site, claim, cache, budget)  # past the limit on one core too: not checked
         else:
@@ -415,24 +424,13 @@ def _all_checked(
     return checks
 
 
-@contextlib.contextmanager
-def _checked_beside(site: Site, claims: list[Claim]) -> Iterator[Callable[[], list[tuple[QuoteCheck, int]]]]:
-    """A function that gives each of `claims` checked, with the characters its check scanned, by a forked
-    process that starts now with a budget of its own (none when there are no claims)."""
-    if not claims:
-        yield list
-        return
-
-    def check_all() -> list[tuple[QuoteCheck, int]]:
-        cache, budget, checked = SourceCache(site.root), ScanBudget(MAX_SCANNED_CHARS), []
-        for claim in claims:
-            left = budget.left
-            checked.append((_remembered_check(site, claim, cache, budget), left - budget.left))
-        return checked
-
-    _changed_characters()  # made once, before the fork that inherits it
-    with forked.Forked(check_all) as other:
-        yield other.result
+def _checked_with_scans(site: Site, claims: Sequence[Claim]) -> list[tuple[QuoteCheck, int]]:
+    """Each of `claims` checked with a budget of its own, with the characters its check scanned."""
+    cache, budget, checked = SourceCache(site.root), ScanBudget(MAX_SCANNED_CHARS), []
+    for claim in claims:
+        left = budget.left
+        checked.append((_remembered_check(site, claim, cache, budget), left - budget.left))
+    return checked
 
 
 def quote_summary(site: Site) -> str:

@@ -219,13 +219,7 @@ def search_until_found(page: Any, url: str, query: str, timeout: float = 120.0) 
 def test_search_under_site_path_from_kb_serve(project: Path, new_page: Callable[..., Any], watch: Watch) -> None:
     """`kb serve` serves under site_url's path (/evidence-ledger/); results point inside it and follow edits."""
     port = free_port()
-    server = start_serve(
-        project,
-        port,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_serve(project, port, cwd=REPO, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}/evidence-ledger/"
         _wait_for(base + "pagefind/pagefind.js")
