@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.model.site import Settings, Site
-from generator.pipeline.link import link
+from generator.pipeline.link import apply_bibliography, link
 from generator.pipeline.validate import validate_corpus
 from generator.problems import Problems
 
@@ -21,7 +21,7 @@ from generator.problems import Problems
 @pytest.fixture
 def linked(fixture_project: Path) -> tuple[Site, Problems]:
     problems = Problems()
-    corpus = validate_corpus(fixture_project, problems)
+    corpus = apply_bibliography(fixture_project, validate_corpus(fixture_project, problems), problems)
     return link(fixture_project, Settings(hub_threshold=3), corpus, problems), problems
 
 

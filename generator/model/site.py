@@ -82,6 +82,8 @@ class Corpus:
     retractions: dict[str, Retraction] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     bib_files: list[str] = field(default_factory=list)
+    from_bibtex: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Paper id -> (BibTeX key, labels of the fields its entry filled), set by `link.apply_bibliography`."""
     rejected: dict[str, str] = field(default_factory=dict)
     """Record id (versionless for papers) -> file, for records that exist but failed validation.
     Linking uses it to say "that record has errors" instead of "unknown paper"."""

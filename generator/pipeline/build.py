@@ -23,11 +23,11 @@ from typing import Any, Literal
 from generator.model.site import Site
 from generator.pipeline import load
 from generator.pipeline.cache import RenderCache
-from generator.pipeline.link import link
+from generator.pipeline.link import apply_bibliography, link
 from generator.pipeline.progress import NullProgress, Progress
 from generator.pipeline.render import Output, Renderer, json_twin
 from generator.pipeline.spool import spool
-from generator.pipeline.validate import validate_corpus
+from generator.pipeline.validate import cycle_collector_paused, validate_corpus
 from generator.problems import Problems
 from generator.publish import (
     cite,
@@ -124,16 +124,21 @@ def _run(root: Path, options: BuildOptions) -> Build:
         content_guard.check_project(root, problems)  # content pages: no links out, macros only where listed
         corpus = validate_corpus(root, problems, fork=options.one_shot)  # load + validate every record and ledger row
         ledgers = datapackage.read_ledger_package(root, problems)  # each ledger's own title and sources
+        corpus = apply_bibliography(root, corpus, problems)  # records/*.bib fills what paper records leave empty
     # Millions of objects now live until the build ends (records, claims, marks). Left to the cycle
     # collector, every full collection would rescan them all: a third of `kb validate` at 10,000 papers.
     gc.freeze()
-    # 2. Link: citations form a graph, so the whole corpus is linked before any page exists.
-    with stage(progress, "link"):
-        site = link(root, settings, corpus, problems)
-    # 3. Enrich: values pages show, computed once from the linked site. They read no
-    #    rendered output, so `kb validate` reports their problems too. With `one_shot`, a forked
-    #    process checks part of the quotes while this one runs the checks, which read none.
-    with quotes.checking_quotes(site, fork=options.one_shot) as quote_checks:  # claim rows show them
+    # The quote checks read the claims, the cached sources and the papers' abstracts, nothing linking makes:
+    # they start now, and with `one_shot` a forked process checks most quotes while this one links and checks.
+    with (
+        cycle_collector_paused(),
+        quotes.checking_quotes(root, corpus, problems, fork=options.one_shot) as quote_checks,
+    ):
+        # 2. Link: citations form a graph, so the whole corpus is linked before any page exists.
+        with stage(progress, "link"):
+            site = link(root, settings, corpus, problems)
+        # 3. Enrich: values pages show, computed once from the linked site. They read no
+        #    rendered output, so `kb validate` reports their problems too.
         with stage(progress, "checks"):
             corrections.check_corrections(site, options.base)  # published history may not change
             source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged
@@ -142,7 +147,7 @@ def _run(root: Path, options: BuildOptions) -> Build:
             permanence.check_planned_urls(site)
             permanence.check_base_lock(site, options.base)  # urls.lock only grows, compared with the published lock
             feed.check_dates(site, options.build_date)  # no entry dated after the build
-        with stage(progress, "quotes"):
+        with stage(progress, "quotes"):  # claim rows show them
             site = dataclasses.replace(site, quote_checks=quote_checks(), ledgers=ledgers)  # frozen from here on
     if options.stop_after == "check":
         return Build(site, None, options)

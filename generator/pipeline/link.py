@@ -48,7 +48,6 @@ class _Links:
     hubs: set[str] = field(default_factory=set)
     retracted_papers: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)
-    from_bibtex: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def freeze(self) -> Site:
         corpus = self.corpus
@@ -81,14 +80,13 @@ class _Links:
             hubs=frozenset(self.hubs),
             retracted_papers=frozenset(self.retracted_papers),
             aliases=frozen_mapping(self.aliases),
-            from_bibtex=frozen_mapping(self.from_bibtex),
+            from_bibtex=frozen_mapping(corpus.from_bibtex),
         )
 
 
 def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> Site:
-    corpus = dataclasses.replace(corpus, papers=dict(corpus.papers))  # BibTeX-filled papers replace, never mutate
+    """The graph every page reads, from a corpus whose papers `apply_bibliography` has completed."""
     site = _Links(root=root, settings=settings, corpus=corpus, problems=problems)
-    _apply_bibliography(site)
     _link_taxonomy(site)
     _link_papers(site)
     _link_aliases(site)
@@ -104,30 +102,33 @@ def link(root: Path, settings: Settings, corpus: Corpus, problems: Problems) -> 
 
 
 def _unknown(
-    site: _Links, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
+    problems: Problems, location: Location, field_name: str, code: str, what: str, value: str, choices: list[str]
 ) -> None:
-    site.problems.add(code, location, field_name, f"unknown {what} `{value}`", did_you_mean(value, choices))
+    problems.add(code, location, field_name, f"unknown {what} `{value}`", did_you_mean(value, choices))
 
 
-def _apply_bibliography(site: _Links) -> None:
-    """`records/*.bib` fills fields a paper record leaves empty; the record always wins.
+def apply_bibliography(root: Path, corpus: Corpus, problems: Problems) -> Corpus:
+    """The corpus with what `records/*.bib` fills in fields a paper record leaves empty; the record always wins.
 
     An entry matches by the record's `bibtex_key`, else by arXiv id. Filled fields are
-    remembered so the page can say which facts came from BibTeX.
+    remembered so the page can say which facts came from BibTeX. A step of its own before `link`: the
+    quote checks read the completed abstracts, and start on the other core while linking goes on.
     """
+    # BibTeX-filled papers replace, never mutate
+    corpus = dataclasses.replace(corpus, papers=dict(corpus.papers), from_bibtex={})
     entries = []
     bib_path: dict[int, str] = {}  # id(entry) -> the file it came from, to locate its problems
-    for path in site.corpus.bib_files:
-        for bib_entry in read_bibtex(site.root / path, path, site.problems):
+    for path in corpus.bib_files:
+        for bib_entry in read_bibtex(root / path, path, problems):
             entries.append(bib_entry)
             bib_path[id(bib_entry)] = path
     index = BibIndex.build(entries)
-    for pid, loaded in list(site.corpus.papers.items()):
+    for pid, loaded in list(corpus.papers.items()):
         paper = loaded.record
         entry = index.by_key.get(paper.bibtex_key) if paper.bibtex_key else index.by_arxiv.get(pid)
         if paper.bibtex_key and entry is None:
             _unknown(
-                site,
+                problems,
                 loaded.location("bibtex_key"),
                 "bibtex_key",
                 "ref-unknown-bibtex-key",
@@ -142,13 +143,14 @@ def _apply_bibliography(site: _Links) -> None:
         update: dict[str, Any] = {name: value for name, value in supplied.items() if _is_empty(paper, name)}
         if "links" in update:
             update["links"] = paper.links.model_copy(update=supplied["links"])
-        update = _checked_bib_values(update, Location(bib_path[id(entry)], entry.line), entry.key, site.problems)
+        update = _checked_bib_values(update, Location(bib_path[id(entry)], entry.line), entry.key, problems)
         if update:
-            site.from_bibtex[pid] = (
+            corpus.from_bibtex[pid] = (
                 entry.key,
                 tuple(BIB_FIELD_LABELS[name] for name in update if name in BIB_FIELD_LABELS),
             )
-            site.corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
+            corpus.papers[pid] = Loaded(paper.model_copy(update=update), loaded.doc)
+    return corpus
 
 
 def _checked_bib_values(update: dict[str, Any], where: Location, key: str, problems: Problems) -> dict[str, Any]:
@@ -190,7 +192,7 @@ def _link_taxonomy(site: _Links) -> None:
                 known.append(parent)
             elif not _category_follows_on(site, parent, "parent link(s) to categories that did not load"):
                 _unknown(
-                    site, site.corpus.category_docs[slug], "parents", "ref-unknown-category", "parent category",
+                    site.problems, site.corpus.category_docs[slug], "parents", "ref-unknown-category", "parent category",
                     parent, list(categories),
                 )  # fmt: skip
         for placed_under in known or [None]:
@@ -264,7 +266,13 @@ def _link_categories(site: _Links, loaded: Loaded[Any], record_id: str, index: d
         elif not _category_follows_on(site, slug, "reference(s) to categories that did not load"):
             location = loaded.location("taxonomy", position)
             _unknown(
-                site, location, f"taxonomy[{position}]", "ref-unknown-category", "category", slug, list(categories)
+                site.problems,
+                location,
+                f"taxonomy[{position}]",
+                "ref-unknown-category",
+                "category",
+                slug,
+                list(categories),
             )
 
 
@@ -299,7 +307,7 @@ def _link_papers(site: _Links) -> None:
                 if _record_follows_on(site, target, "citation(s) of records that did not load"):
                     continue
                 _unknown(
-                    site,
+                    site.problems,
                     location,
                     f"cites[{index}].target",
                     "ref-unknown-target",
@@ -361,7 +369,7 @@ def _link_claims(site: _Links) -> None:
             and not _category_follows_on(site, claim.category, "ledger row(s) in categories that did not load")
         ):
             _unknown(
-                site,
+                site.problems,
                 Location(claim.ledger, claim.row),
                 "category",
                 "ref-unknown-category",
@@ -381,7 +389,7 @@ def _link_syntheses(site: _Links) -> None:
                 site.syntheses_by_paper[arxiv_base(pid)].append(sid)
             elif not _record_follows_on(site, pid, "reference(s) from syntheses to papers that did not load"):
                 _unknown(
-                    site,
+                    site.problems,
                     loaded.location("papers", index),
                     f"papers[{index}]",
                     "ref-unknown-paper",

@@ -25,7 +25,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,10 @@ import numpy as np
 
 from generator import input_caps
 from generator.model.characters import format_characters
-from generator.model.records import Claim
-from generator.model.site import QuoteCheck, Site
+from generator.model.records import Claim, Paper
+from generator.model.site import Corpus, Loaded, QuoteCheck, Site
 from generator.pipeline import forked
-from generator.problems import Location, Severity
+from generator.problems import Location, Problems, Severity
 
 SOURCES_DIR = ("records", "sources")
 NORMALISATION = "Unicode, ligatures, quote and dash styles, line-break hyphens, spacing and case"
@@ -224,6 +224,9 @@ def _spent(budget: ScanBudget | None, source: SourceText) -> bool:
     return True
 
 
+Papers = Mapping[str, Loaded[Paper]]
+"""Paper records by versionless id, their abstracts completed from BibTeX: what a check reads of them."""
+
 SourceFile = tuple[str, int, int]
 """A cached source text on disk: its path, modification time and size (what a remembered check depends on).
 The path is text: a remembered check is found by comparing keys, and paths compare in Python, text in C."""
@@ -281,20 +284,14 @@ def _source_file(root: Path, claim: Claim, listed: set[str]) -> SourceFile | Non
     return None
 
 
-def check_claim(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
+def check_claim(papers: Papers, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
     if not claim.source_quote.strip():
         return QuoteCheck("no-quote", "no quote recorded", "The ledger row has no source_quote to check.")
     found = cache.source_file(claim)
     if found is not None:
-        path = Path(found[0])
-        source = cache.text(
-            found[0],
-            lambda: SourceText.of(
-                path.relative_to(site.root).as_posix(), path.read_bytes().decode("utf-8-sig", errors="replace")
-            ),
-        )
+        source = cache.text(found[0], lambda: _source_text(Path(found[0]), cache.root))
     elif claim.source_depth == "abstract":
-        paper = site.papers.get(claim.paper_base)
+        paper = papers.get(claim.paper_base)
         if paper is None or not paper.record.abstract.strip():
             return QuoteCheck(
                 "no-source", "no source text",
@@ -326,16 +323,20 @@ def check_claim(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget
     )
 
 
+def _source_text(path: Path, root: Path) -> SourceText:
+    return SourceText.of(path.relative_to(root).as_posix(), path.read_bytes().decode("utf-8-sig", errors="replace"))
+
+
 _remembered: dict[tuple[Any, ...], tuple[QuoteCheck, int]] = {}
 """Checks made earlier in this process (`kb serve` rebuilds), by everything a check reads, with the characters
 it scanned: an unchanged claim and source are not normalised and scanned again."""
 
 
-def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
+def _remembered_check(corpus: Corpus, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
     """`check_claim`, reused when its inputs are unchanged. The budget is spent as the check spent it, and a check
     depends on the budget only through `exhausted` before it starts, so the outcome is the same as checking again."""
     source = cache.source_file(claim)
-    paper = site.papers.get(claim.paper_base)
+    paper = corpus.papers.get(claim.paper_base)
     abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
     key = (
         cache.root_text,
@@ -347,15 +348,15 @@ def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: Scan
         abstract,
     )
     if budget.exhausted:
-        return check_claim(site, claim, cache, budget)
+        return check_claim(corpus.papers, claim, cache, budget)
     if key in _remembered:
         check, scanned = _remembered[key]
         budget.spend(scanned)
         return check
     left = budget.left
-    check = check_claim(site, claim, cache, budget)
+    check = check_claim(corpus.papers, claim, cache, budget)
     check = cache.outcomes.setdefault(check, check)  # claims of one paper share an outcome: keep it once
-    if len(_remembered) > 4 * len(site.corpus.claims):  # edits come and go: keep memory in step with the corpus
+    if len(_remembered) > 4 * len(corpus.claims):  # edits come and go: keep memory in step with the corpus
         _remembered.clear()
     _remembered[key] = (check, left - budget.left)
     return check
@@ -363,41 +364,48 @@ def _remembered_check(site: Site, claim: Claim, cache: SourceCache, budget: Scan
 
 FORK_FROM_CLAIMS = 5_000
 """Fewer claims than this are checked on one core: a fork would cost more than it saves."""
-SHARE_HERE = 0.4
-"""With a fork, the share of the claims this process checks: meanwhile it also runs the build's other checks,
-which take about a third as long as the quote checks."""
+SHARE_HERE = 0.2
+"""With a fork, the share of the claims this process checks: meanwhile it also links the corpus and runs the
+build's other checks, which together take about two thirds as long as the quote checks."""
 
 
 @contextlib.contextmanager
-def checking_quotes(site: Site, fork: bool = False) -> Iterator[Callable[[], dict[str, QuoteCheck]]]:
+def checking_quotes(
+    root: Path, corpus: Corpus, problems: Problems, fork: bool = False
+) -> Iterator[Callable[[], dict[str, QuoteCheck]]]:
     """A function that gives the check of every claim's quote, by claim id; a quote missing from its source
-    is a warning.
+    is a warning, added to `problems` when the function is called.
 
-    With `fork` (no server threads run beside this one), a forked process starts now on the last claims,
-    so the caller can do other work before asking. The outcome is the same as on one core: a check depends on
-    the budget only through `exhausted` before it starts, and a claim the budget would not have reached is
-    checked again here."""
-    claims = site.corpus.claims
+    The checks read the claims, the cached source texts and the papers' abstracts (completed from BibTeX), so
+    they need no linking. With `fork` (no server threads run beside this one), a forked process starts now on
+    the last claims, so the caller can link and check the rest before asking. The outcome is the same as on one
+    core: a check depends on the budget only through `exhausted` before it starts, and a claim the budget would
+    not have reached is checked again here."""
+    claims = corpus.claims
     forking = fork and forked.can_fork() and len(claims) >= FORK_FROM_CLAIMS
     here = int(len(claims) * SHARE_HERE) if forking else len(claims)
     if forking:
         _changed_characters()  # made once, before the fork that inherits it
-    with forked.part_beside(claims[here:], functools.partial(_checked_with_scans, site)) as checked_there:
-        yield lambda: _all_checked(site, here, checked_there)
+    with forked.part_beside(claims[here:], functools.partial(_checked_with_scans, root, corpus)) as checked_there:
+        yield lambda: _all_checked(root, corpus, problems, here, checked_there)
 
 
 def _all_checked(
-    site: Site, here: int, checked_there: Callable[[], list[tuple[QuoteCheck, int]]]
+    root: Path,
+    corpus: Corpus,
+    problems: Problems,
+    here: int,
+    checked_there: Callable[[], list[tuple[QuoteCheck, int]]],
 ) -> dict[str, QuoteCheck]:
     """The first `here` claims checked in this process, the rest as `checked_there` gives them, all against one
     budget, and every problem reported in claim order."""
-    cache = SourceCache(site.root)
+    cache = SourceCache(root)
     budget = ScanBudget(MAX_SCANNED_CHARS)
-    claims = site.corpus.claims
-    outcomes = [_remembered_check(site, claim, cache, budget) for claim in claims[:here]]
+    claims = corpus.claims
+    outcomes = [_remembered_check(corpus, claim, cache, budget) for claim in claims[:here]]
     for claim, (check, scanned) in zip(claims[here:], checked_there(), strict=True):
         if budget.exhausted:
-            check = check_claim(site, claim, cache, budget)  # past the limit on one core too: not checked
+            check = check_claim(corpus.papers, claim, cache, budget)  # past the limit on one core too: not checked
         else:
             budget.spend(scanned)
         outcomes.append(check)
@@ -407,7 +415,7 @@ def _all_checked(
         checks[claim.claim_id] = check
         if check.label == "not checked" and not limit_reported:
             limit_reported = True
-            site.problems.add(
+            problems.add(
                 "quote-check-limit", Location(claim.ledger, claim.row), "source_quote",
                 f"the quote check reached its limit of {MAX_SCANNED_CHARS:,} characters scanned; from here on, "
                 "quotes are not checked",
@@ -415,7 +423,7 @@ def _all_checked(
                 Severity.WARNING,
             )  # fmt: skip
         if check.state == "not-found":
-            site.problems.add(
+            problems.add(
                 "quote-not-found", Location(claim.ledger, claim.row), "source_quote",
                 f"the quote of claim `{claim.claim_id}` is not in the source text. {check.detail}",
                 f"copy the passage exactly from the source; {NORMALISATION} are already ignored",
@@ -424,12 +432,12 @@ def _all_checked(
     return checks
 
 
-def _checked_with_scans(site: Site, claims: Sequence[Claim]) -> list[tuple[QuoteCheck, int]]:
+def _checked_with_scans(root: Path, corpus: Corpus, claims: Sequence[Claim]) -> list[tuple[QuoteCheck, int]]:
     """Each of `claims` checked with a budget of its own, with the characters its check scanned."""
-    cache, budget, checked = SourceCache(site.root), ScanBudget(MAX_SCANNED_CHARS), []
+    cache, budget, checked = SourceCache(root), ScanBudget(MAX_SCANNED_CHARS), []
     for claim in claims:
         left = budget.left
-        checked.append((_remembered_check(site, claim, cache, budget), left - budget.left))
+        checked.append((_remembered_check(corpus, claim, cache, budget), left - budget.left))
     return checked
 
 
