@@ -109,18 +109,22 @@ class _GeneratedFile(File):
         build spools a new one), and the site's copy keeps the content once the spool is removed."""
         if self.abs_src_path is None or (dirty and not self.is_modified()):
             return super().copy_file(dirty)
-        source, target = self.abs_src_path, self.abs_dest_path
         try:
-            os.link(source, target)
-        except FileNotFoundError:  # the first file of its folder
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.link(source, target)
-        except FileExistsError:  # `kb serve`: the last build's
-            os.unlink(target)
-            os.link(source, target)
-        except OSError:  # the spool is on another file system
+            _link_into_site(self.abs_src_path, self.abs_dest_path)
+        except OSError:  # the spool is on another file system (TMPDIR on tmpfs, say), or links are refused: copy
             super().copy_file(dirty)
         return None
+
+
+def _link_into_site(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except FileNotFoundError:  # the first file of its folder
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.link(source, target)
+    except FileExistsError:  # `kb serve`: the last build's
+        os.unlink(target)
+        os.link(source, target)
 
 
 class _GeneratedPage(Page):

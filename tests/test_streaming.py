@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,3 +114,22 @@ def test_a_build_removes_the_spools_that_killed_builds_left(tmp_path: Path, monk
 
     assert not orphan.exists()
     assert (live / "0").exists() and spool.dir.is_dir()
+
+
+def test_a_spool_on_another_file_system_still_fills_the_site(fixture_project: Path, tmp_path: Path) -> None:
+    """Spooled files are hard-linked into the site; where TMPDIR is another file system (tmpfs on many Linux
+    systems) a link is refused, and the file is copied instead of the build failing."""
+    from tests.helpers import kb
+
+    spool_dir = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="kb-test-spool-"))
+    try:
+        site_dir = tmp_path / "site"
+        site_dir.mkdir()
+        assert os.stat(spool_dir).st_dev != os.stat(site_dir).st_dev, "the test needs /dev/shm on its own device"
+        result = kb(fixture_project, "build", "--site-dir", str(site_dir), env={"TMPDIR": str(spool_dir)})
+        assert result.returncode == 0, result.stderr
+        twin = (site_dir / "papers" / "2402.00003" / "index.json").read_text(encoding="utf-8")
+        assert '"title":"Comparing Routers' in twin
+        assert "Comparing Routers" in (site_dir / "papers" / "2402.00003" / "index.html").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(spool_dir, ignore_errors=True)

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import io
 import json
+import operator
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -442,6 +443,8 @@ def neutralise_formula(cell: str) -> str:
 
 
 def _csv_cell(value: Any) -> str:
+    if value.__class__ is str:  # most cells: tested first, without a call
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -451,12 +454,18 @@ def _csv_cell(value: Any) -> str:
     return neutralise_formula(str(value))
 
 
+def _row_values(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's cells in column order, fetched in one call."""
+    fetch = operator.itemgetter(*(column.name for column in table.columns))
+    return (lambda row: (fetch(row),)) if len(table.columns) == 1 else fetch
+
+
 def table_csv(table: Table, out: BinaryIO) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([column.name for column in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_cell(row[column.name]) for column in table.columns])
+    values = _row_values(table)
+    writer.writerows(map(_csv_cell, values(row)) for row in table.rows)
     text.detach()  # flushes; `out` stays open
 
 
@@ -468,17 +477,20 @@ def table_json(table: Table, out: BinaryIO) -> None:
     if not table.rows:
         out.write(b"[]\n")
         return
-    cells = [(f"  {encode_basestring(column.name)}: ", column.name) for column in table.columns]
+    keys = [f"  {encode_basestring(column.name)}: " for column in table.columns]
+    values = _row_values(table)
     out.write(b"[\n")
     for index, row in enumerate(table.rows):
-        body = ",\n".join(key + _json_cell(row[name]) for key, name in cells)
+        body = ",\n".join(map(operator.add, keys, map(_json_cell, values(row))))
         out.write(((",\n" if index else "") + " {\n" + body + "\n }").encode("utf-8"))
     out.write(b"\n]\n")
 
 
 def _json_cell(value: object) -> str:
     """A cell as `json.dumps(..., ensure_ascii=False)` writes it; columns hold text, whole numbers, booleans or null."""
-    return encode_basestring(value) if isinstance(value, str) else json.dumps(value)
+    if value.__class__ is str:
+        return encode_basestring(value)
+    return "null" if value is None else json.dumps(value)
 
 
 def table_parquet(table: Table, out: BinaryIO) -> None:
