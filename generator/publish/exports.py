@@ -511,30 +511,21 @@ def table_parquet(table: Table, out: BinaryIO) -> None:
 # --- CiTO --------------------------------------------------------------------------------------------
 
 
+_IRI_ESCAPES = {code: f"%{code:02X}" for code in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
+"""Characters Turtle forbids inside <...>, percent-encoded (all ASCII: one byte each in UTF-8)."""
+_LITERAL_ESCAPES = {code: f"\\u{code:04X}" for code in [*range(0x20), 0x7F]} | str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
+"""A Turtle string's escapes: the named ones, else \\uXXXX for control characters."""
+
+
 def _iri(value: str) -> str:
     """An IRIREF for Turtle: characters Turtle forbids inside <...> are percent-encoded."""
-    forbidden = set('<>"{}|^`\\')
-    return (
-        "<"
-        + "".join(
-            "".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch in forbidden or ord(ch) <= 0x20 else ch
-            for ch in value
-        )
-        + ">"
-    )
+    return "<" + value.translate(_IRI_ESCAPES) + ">"
 
 
 def _literal(value: str) -> str:
-    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-    out = []
-    for ch in value:
-        if ch in escapes:
-            out.append(escapes[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + value.translate(_LITERAL_ESCAPES) + '"'
 
 
 def work_iri(site: Site, work_id: str) -> str:
