@@ -143,13 +143,28 @@ def read_lock(root: Path) -> list[tuple[int, str]] | None:
         stamp = file_stamp(path)
     except FileNotFoundError:
         return None
+    return list(_lock_read(path, stamp)[0])
+
+
+def locked_urls(root: Path) -> frozenset[str]:
+    """The URLs urls.lock lists (none without a lock), as a set made once while the file is unchanged."""
+    path = root / LOCK_NAME
+    try:
+        stamp = file_stamp(path)
+    except FileNotFoundError:
+        return frozenset()
+    return _lock_read(path, stamp)[1]
+
+
+def _lock_read(path: Path, stamp: FileStamp) -> tuple[tuple[tuple[int, str], ...], frozenset[str]]:
     known = _locks_read.get(path)
     if known is None or known[0] != stamp:
-        known = _locks_read[path] = (stamp, tuple(parse_lock(path.read_text(encoding="utf-8-sig"))))
-    return list(known[1])
+        entries = tuple(parse_lock(path.read_text(encoding="utf-8-sig")))
+        known = _locks_read[path] = (stamp, (entries, frozenset(url for _, url in entries)))
+    return known[1]
 
 
-_locks_read: dict[Path, tuple[FileStamp, tuple[tuple[int, str], ...]]] = {}
+_locks_read: dict[Path, tuple[FileStamp, tuple[tuple[tuple[int, str], ...], frozenset[str]]]] = {}
 
 
 def parse_lock(text: str) -> list[tuple[int, str]]:

@@ -87,7 +87,7 @@ def citations_of(site: Site, pid: str) -> list[Edge]:
 
 def cited_by_papers(site: Site) -> list[str]:
     """Papers cited by more papers than their page lists, or whose cited-by pages were published (they stay)."""
-    locked = {url for _, url in urls.read_lock(site.root) or []}
+    locked = urls.locked_urls(site.root)
     return sorted(
         pid for pid in site.papers if len(site.cited_by.get(pid, ())) > CITED_BY_SHOWN or cited_by_url(pid) in locked
     )
@@ -105,24 +105,26 @@ def listing_sizes(site: Site) -> dict[str, int]:
 def listing_urls(site: Site) -> list[str]:
     """Every listing URL besides the index and category pages, planned from the model (see permanence.url_state):
     page 2 onwards of each listing, and the cited-by listings' first pages."""
+    sizes = listing_sizes(site)
     planned = [cited_by_url(pid) for pid in cited_by_papers(site)]
-    for first, total in listing_sizes(site).items():
+    for first, total in sizes.items():
         planned += [page_url(first, n) for n in range(2, page_count(total) + 1)]
-    return planned + sorted(retired_pages(site))
+    return planned + sorted(retired_pages(site, sizes))
 
 
 LISTING_PAGE = re.compile(r"(?P<first>.+/)page/(?P<number>[1-9][0-9]*)/")
 
 
-def retired_pages(site: Site) -> dict[str, tuple[str, int]]:
-    """Published page-N URLs of listings that have since shrunk: URL -> (listing URL, N).
+def retired_pages(site: Site, sizes: dict[str, int] | None = None) -> dict[str, tuple[str, int]]:
+    """Published page-N URLs of listings that have since shrunk: URL -> (listing URL, N), given the
+    listings' `listing_sizes` if they are known.
 
     Published URLs are permanent, so such a page stays, saying where the list now ends.
     """
-    sizes = listing_sizes(site)
+    sizes = listing_sizes(site) if sizes is None else sizes
     retired = {}
-    for _, url in urls.read_lock(site.root) or []:
-        match = LISTING_PAGE.fullmatch(url)
+    for _, url in urls.read_lock(site.root) or []:  # in the lock's order: pages list them in this order
+        match = LISTING_PAGE.fullmatch(url) if "/page/" in url else None  # most locked URLs are claims
         if not match or match["first"] not in sizes:
             continue
         first, number = match["first"], int(match["number"])

@@ -32,7 +32,7 @@ from generator.pipeline.contexts import template_vars
 from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile
 from generator.problems import Location, Problems, Severity
 from generator.sources.git import Published
-from generator.urls import LOCK_NAME, parse_lock, read_lock  # the lock is read below the pipeline too
+from generator.urls import LOCK_NAME, locked_urls, parse_lock, read_lock  # the lock is read below the pipeline too
 
 LOCK_HEADER = (
     "# urls.lock: every URL this site has published; written by `kb check-urls --update`. Commit it.\n"
@@ -243,7 +243,8 @@ def lost_hint(url: str) -> str:
 def compare(state: UrlState, lock: list[tuple[int, str]] | None) -> tuple[list[tuple[int, str]], list[str]]:
     """(lost: locked URLs nothing serves, new: served URLs not locked yet)."""
     locked = lock or []
-    lost = [(line, url) for line, url in locked if not state.resolves(url)]
+    pages, anchors = state.pages, state.anchors  # most URLs are served as they are: a set lookup each
+    lost = [(line, url) for line, url in locked if url not in pages and url not in anchors and not state.resolves(url)]
     known = {url for _, url in locked}
     new = sorted(state.publishable() - known)
     return lost, new
@@ -321,7 +322,7 @@ def check_base_lock(site: Site, base: Published) -> None:
     published = base.files.get(LOCK_NAME) if base.exists else None
     if published is None:
         return
-    now = {url for _, url in read_lock(site.root) or []}
+    now = locked_urls(site.root)
     state = url_state(site)
     locked_before = parse_lock(published.decode("utf-8-sig", errors="replace"))
     _check_merges(site, base, {url for _, url in locked_before})
