@@ -23,6 +23,7 @@ import contextlib
 import functools
 import os
 import re
+import stat
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -252,9 +253,10 @@ class SourceCache:
 
     def source_file(self, claim: Claim) -> SourceFile | None:
         if claim.paper_id not in self.files:
+            folder = os.path.join(self.root_text, *SOURCES_DIR)
             if self.listed is None:
-                self.listed = _listed(self.root.joinpath(*SOURCES_DIR))
-            self.files[claim.paper_id] = _source_file(self.root, claim, self.listed)
+                self.listed = _listed(folder)
+            self.files[claim.paper_id] = _source_file(folder, claim, self.listed)
         return self.files[claim.paper_id]
 
     def text(self, key: str, make: Callable[[], SourceText]) -> SourceText:
@@ -264,23 +266,27 @@ class SourceCache:
         return self.texts[key]
 
 
-def _listed(folder: Path) -> set[str]:
+def _listed(folder: str) -> set[str]:
     try:
         return {name.casefold() for name in os.listdir(folder)}
     except OSError:  # no folder, or not one that can be read: no source texts, as when each file is looked for
         return set()
 
 
-def _source_file(root: Path, claim: Claim, listed: set[str]) -> SourceFile | None:
-    folder = root.joinpath(*SOURCES_DIR)
+def _source_file(folder: str, claim: Claim, listed: set[str]) -> SourceFile | None:
+    """The claim's cached source text: a regular file, not a link, within the size cap (an oversized source is
+    reported by validation). One `lstat` a paper: 13,000 papers with sources at 10,000."""
     for name in dict.fromkeys((claim.paper_id, claim.paper_base)):
         file_name = f"{name.replace('/', '_')}.txt"
         if file_name.casefold() not in listed:  # case-folded: a case-insensitive file system would find it
             continue
-        candidate = folder / file_name
-        if candidate.is_file() and not candidate.is_symlink() and not input_caps.oversized_source(candidate):
-            stat = candidate.stat()
-            return str(candidate), stat.st_mtime_ns, stat.st_size  # an oversized source is reported by validation
+        candidate = os.path.join(folder, file_name)
+        try:
+            found = os.lstat(candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode) and found.st_size <= input_caps.MAX_SOURCE_TEXT_BYTES:
+            return candidate, found.st_mtime_ns, found.st_size
     return None
 
 
