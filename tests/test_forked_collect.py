@@ -17,7 +17,7 @@ from generator.model.records import arxiv_base
 from generator.model.site import Site
 from generator.pipeline import build, forked, load, validate
 from generator.pipeline.build import collect, read_inputs
-from generator.publish import quotes
+from generator.publish import exports, quotes
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="this system cannot fork")
@@ -80,6 +80,7 @@ def both_cores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(validate, "FORK_FROM_BYTES", 0)
     monkeypatch.setattr(quotes, "FORK_FROM_CLAIMS", 0)
+    monkeypatch.setattr(exports, "FORK_FROM_PAPERS", 0)
     monkeypatch.setattr(forked.Forked, "__init__", counted)
     return made
 
@@ -97,11 +98,11 @@ def test_both_cores_report_what_one_core_reports(
         assert expected in report, expected
 
 
-@pytest.mark.parametrize("share", [0.3, 0.8])
+@pytest.mark.parametrize("share", [0.1, 0.8])
 def test_the_quote_budget_runs_out_where_it_would_on_one_core(
     corpus: Path, both_cores: list[int], monkeypatch: pytest.MonkeyPatch, share: float
 ) -> None:
-    """A budget that runs out in this core's part (0.3) or in the fork's (0.8) stops at the same claim."""
+    """A budget that runs out in this core's part (0.1) or in the fork's (0.8) stops at the same claim."""
     spent: list[int] = []
     spend = quotes.ScanBudget.spend
     monkeypatch.setattr(quotes.ScanBudget, "spend", lambda self, chars: (spent.append(chars), spend(self, chars)))
@@ -116,6 +117,28 @@ def test_the_quote_budget_runs_out_where_it_would_on_one_core(
     first_unchecked = labels.index("not checked")
     here = int(len(labels) * quotes.SHARE_HERE)  # the claims this core checks; the fork checks the rest
     assert (first_unchecked < here) == (share < quotes.SHARE_HERE), "the limit falls in the part meant"
+
+
+def _release(root: Path, fork: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The data release and data page of a fresh `kb build` (`one_shot` with `fork`), by path."""
+    monkeypatch.setattr(build, "_latest", None)
+    monkeypatch.setattr(build, "render_cache", build.RenderCache())
+    result = build.build(root, dataclasses.replace(read_inputs(root), one_shot=fork))
+    assert result.output is not None
+    data = {file.path: file.content for file in result.output.files if file.path.startswith(exports.DATA_DIR)}
+    data.update({page.url: page.html.encode() for page in result.output.pages if page.url == exports.DATA_DIR})
+    return data
+
+
+def test_the_release_made_by_a_fork_is_the_release_made_here(
+    corpus: Path, both_cores: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = _release(corpus, False, monkeypatch)
+    assert not both_cores
+    there = _release(corpus, True, monkeypatch)
+    assert len(both_cores) == 3, "records, quotes and the release each had a forked process"
+    assert there.keys() == here.keys() and exports.DATA_DIR in here and "data/claims.parquet" in here
+    assert there == here, [path for path in here if there[path] != here[path]]
 
 
 def test_a_failure_in_the_fork_is_raised_here() -> None:

@@ -167,26 +167,28 @@ def render_and_publish(
     #    problems, and citeproc is slow to load, so they are computed only to render.
     with stage(progress, "citations"):
         site = dataclasses.replace(site, citations=cite.attach_citations(site))
-    if on_cited is not None:
-        on_cited(site)
-    # 6. Render one page per record, claim, category and index.
-    with stage(progress, "render"):
-        spool().next_pack()
-        render_cache.rendered.clear()
-        # `kb serve` reuses the pages of the last build that no edit touched; `kb build` keeps nothing for later
-        renderer = Renderer(site) if one_shot else render_cache.renderer(site)
-        output = renderer.render_all()
-    # 7. Publish. Order matters:
-    with stage(progress, "publish"):
-        permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
-        metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every page's <head>
-        # after the head pass: the data page renders its own head
-        if not one_shot and render_cache.release is None:
-            render_cache.release = exports.KnownRelease()
-        exports.build_data_release(renderer, output, None if one_shot else render_cache.release)
-        feed.build_feed(renderer, output)
-        twin = json_twin if one_shot else render_cache.json_twin
-        output.files.extend(twin(page) for page in output.pages if page.record_json is not None)
+    if not one_shot and render_cache.release is None:
+        render_cache.release = exports.KnownRelease()
+    # The data release reads only the site: with `one_shot` a forked process makes it from here on, before the
+    # claim pages' writer starts (forking once its threads run would be unsafe).
+    with exports.releasing(site, None if one_shot else render_cache.release, fork=one_shot) as release:
+        if on_cited is not None:
+            on_cited(site)
+        # 6. Render one page per record, claim, category and index.
+        with stage(progress, "render"):
+            spool().next_pack()
+            render_cache.rendered.clear()
+            # `kb serve` reuses the pages of the last build that no edit touched; `kb build` keeps nothing for later
+            renderer = Renderer(site) if one_shot else render_cache.renderer(site)
+            output = renderer.render_all()
+        # 7. Publish. Order matters:
+        with stage(progress, "publish"):
+            permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
+            metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every <head>
+            exports.build_data_release(renderer, output, release())  # after the head pass: it renders its own
+            feed.build_feed(renderer, output)
+            twin = json_twin if one_shot else render_cache.json_twin
+            output.files.extend(twin(page) for page in output.pages if page.record_json is not None)
     return site, output
 
 

@@ -108,7 +108,7 @@ class Spool:
 
     def write_with(self, fill: Callable[[BinaryIO], object]) -> Spooled:
         """A file `fill` writes piece by piece, so not even one large file need be whole in memory."""
-        path = self.dir / str(next(self._names))
+        path = self.dir / f"{os.getpid()}-{next(self._names)}"  # a forked process spools beside its parent
         with path.open("wb") as out:
             fill(out)
             size = out.tell()
