@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,11 @@ SETTINGS = {
     "as configured": {},
     "no site_url, repo or edit_uri": {"site_url": "", "repo_url": "", "edit_uri": ""},
     "an archived release": {"release": "2026.1", "archived_releases": ("2026.1",)},
+    "a site name holding the stand-in claim id": {"site_name": f"KB {claim_fragments.ID_STAND_INS[0]}"},
 }
 """What changes a claim page besides its claim: the canonical and living URLs, the edit and report links,
-and the version-pinned copy a citation names once its release is archived."""
+and the version-pinned copy a citation names once its release is archived; and a citation whose text a
+claim's id cannot be filled into (claim_fragments.by_claim_id), made for each claim."""
 
 
 def cited(site: Site, **settings: object) -> Site:
@@ -35,13 +38,13 @@ def cited(site: Site, **settings: object) -> Site:
     return dataclasses.replace(site, citations=cite.attach_citations(site))
 
 
-def pages(site: Site, claims: list[Claim] | None = None, templates: bool = False) -> list[tuple[str, str, bytes]]:
+def pages(site: Site, claims: list[Claim] | None = None, templates: bool = False) -> list[tuple[str, bytes, bytes]]:
     """(URL, HTML, JSON twin) of each claim page, as the writer writes them; with `templates`, through Jinja."""
     renderer = Renderer(site)
     theme = claim_pages.ShellTheme(site.settings.site_name, stylesheets=("assets/kb.css",))
     writer = claim_pages.ClaimPageWriter(renderer, site.root / "unused", theme, [])
     if templates:
-        writer.page = functools.partial(claim_pages.claim_page, renderer)
+        writer.page = functools.partial(claim_pages.templated_page, renderer)
     return [writer.html(claim) for claim in (renderer.all_claims() if claims is None else claims)]
 
 
@@ -121,9 +124,29 @@ def test_an_overridden_claim_template_is_rendered_by_jinja(tmp_path: Path, templ
     site = cited(collect(project))
     assert not claim_fragments.bundled(Renderer(site).env)
     written = pages(site)
-    assert written and all(changed in html for _, html, _ in written)
+    assert written and all(changed.encode() in html for _, html, _ in written)
 
 
 def test_claim_pages_made_in_python_without_citations_are_the_templates_pages(corpora: dict[str, Site]) -> None:
     """A site before its citations stage: the page names its permanent URL instead."""
     assert_same_pages(dataclasses.replace(corpora["fixture"], citations={}))
+
+
+def test_the_claims_of_a_paper_are_cited_from_one_citation(
+    corpora: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim citation is made for the two stand-in ids of each paper version, not for each claim."""
+    site = cited(corpora["synth"])
+    made: list[str] = []
+    make_citation = cite.make_citation
+
+    def counted(*args: Any, **fields: Any) -> cite.PageCitation:
+        made.append(fields["identifier"])
+        return make_citation(*args, **fields)
+
+    monkeypatch.setattr(cite, "make_citation", counted)
+    claims = Renderer(site).all_claims()
+    assert len(pages(site)) == len(claims)
+    versions = {claim.paper_id for claim in claims}
+    assert sorted(made) == sorted(claim_fragments.ID_STAND_INS * len(versions))
+    assert len(made) < len(claims)

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 from generator import urls
 from generator.model.paper_ids import paper_label
-from generator.model.records import Claim, Paper, Synthesis, marked_text
+from generator.model.records import Paper, Synthesis, marked_text
 from generator.model.site import PageCitation, Settings, Site
 from generator.publish import archive
 
@@ -340,12 +340,19 @@ def synthesis_citation(settings: Settings, apa: ApaFormatter, synthesis: Synthes
     )  # fmt: skip
 
 
-def claim_citation(settings: Settings, apa: ApaFormatter, claim: Claim, paper: Paper | None) -> PageCitation:
+def claim_citation(
+    settings: Settings, apa: ApaFormatter, claim_id: str, *, paper_id: str, paper: Paper | None
+) -> PageCitation:
+    """By the claim's id and what it is about: every claim of one paper version is cited alike but for its id."""
     return make_citation(
-        settings, apa, kind="claim", identifier=claim.claim_id, csl_type="dataset", title=f"Claim {claim.claim_id}",
-        genre=f"Evidence-ledger claim about {paper_label(claim.paper_id)}", page_url=urls.claim_url(claim.claim_id),
+        settings, apa, kind="claim", identifier=claim_id, csl_type="dataset", title=f"Claim {claim_id}",
+        genre=f"Evidence-ledger claim about {paper_label(paper_id)}", page_url=urls.claim_url(claim_id),
         issued=paper.added if paper else None,
     )  # fmt: skip
+
+
+ClaimCitation = Callable[[str], PageCitation]
+"""A claim's citation from its id: one object for all the claims about one paper version."""
 
 
 class Citations(Mapping[str, PageCitation]):
@@ -360,11 +367,18 @@ class Citations(Mapping[str, PageCitation]):
         self.settings = site.settings
         self.apa = apa_formatter()
         self.records = records
-        self.claims = {
-            urls.claim_url(claim.claim_id): (claim, site.papers.get(pid))
-            for pid in sorted(site.claims_by_paper)
-            for claim in site.claims_by_paper[pid]
-        }
+        self.claims: dict[str, tuple[str, ClaimCitation]] = {}
+        """Claim page URL -> (its claim's id, how its citation is made)."""
+        for pid in sorted(site.claims_by_paper):
+            loaded = site.papers.get(pid)
+            makers: dict[str, ClaimCitation] = {}
+            for claim in site.claims_by_paper[pid]:
+                if claim.paper_id not in makers:
+                    makers[claim.paper_id] = functools.partial(
+                        claim_citation, self.settings, self.apa, paper_id=claim.paper_id,
+                        paper=loaded.record if loaded else None,
+                    )  # fmt: skip
+                self.claims[urls.claim_url(claim.claim_id)] = (claim.claim_id, makers[claim.paper_id])
         self.last: tuple[str, PageCitation] | None = None
         """The claim citation made last: a claim page reads its own twice (the page and its JSON twin)."""
 
@@ -373,10 +387,15 @@ class Citations(Mapping[str, PageCitation]):
             return self.records[url]
         if self.last is not None and self.last[0] == url:
             return self.last[1]
-        claim, paper = self.claims[url]
-        citation = claim_citation(self.settings, self.apa, claim, paper.record if paper else None)
+        claim_id, cited = self.claims[url]
+        citation = cited(claim_id)
         self.last = (url, citation)
         return citation
+
+    def claim_citation(self, url: str) -> tuple[str, ClaimCitation] | None:
+        """The id of the claim whose page is `url` and how its citation is made, which the claims of its paper
+        share: their pages make what the citation shows once a paper (claim_fragments). None: not a claim's."""
+        return None if url in self.records else self.claims.get(url)
 
     def __iter__(self) -> Iterator[str]:
         yield from self.records

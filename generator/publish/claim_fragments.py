@@ -3,37 +3,55 @@
 At 100,000 claims the templates were the largest cost of writing the claim pages: Jinja's macro calls, the
 include of the citation block and a new context for each were most of a page's CPU. `ClaimPages` writes the
 same bytes (tests/test_claim_fast.py compares it with the templates over the fixture corpus, a synthetic one
-and hostile text), with what a paper's or a ledger's claims share worked out once. It stands in only while
-every template it replaces is the bundled one (`bundled`): an override in `overrides/kb/` is rendered by
-Jinja as before.
+and hostile text), with what a paper's or a ledger's claims share worked out once: their citation (made for a
+stand-in id, `by_claim_id`), the JSON of its twin and of the head's ClaimReview, so a claim's own text is all
+that is encoded for each. It stands in only while every template it replaces is the bundled one (`bundled`):
+an override in `overrides/kb/` is rendered by Jinja as before.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import escape
 
 from generator import urls
+from generator.model.paper_ids import paper_label
 from generator.model.records import Claim
 from generator.pipeline.render import (
     STAND_IN,
     ClaimRows,
-    RenderedPage,
     Renderer,
     claim_json,
     json_for_script,
+    plain_text,
     templates_bundled,
     visible_text,
 )
 from generator.publish import metadata
-from generator.publish.cite import PageCitation
+from generator.publish.cite import Citations, ClaimCitation, PageCitation, absolute_url, maintainers
 
 TEMPLATES = ("kb/claim.html", "kb/partials/macros.html", "kb/partials/cite.html", "kb/partials/head.html")
 """What a claim page is made from: an override of any of them is rendered by Jinja."""
 SHELL_URL = urls.claim_url(STAND_IN)
 """Every claim page is two levels deep (`claims/c-…/`): links to other pages are the same from any of them."""
+ID_STAND_INS = (STAND_IN, "c-fedcba98")
+"""Claim ids for what claims share but their id (`by_claim_id`): the second checks what the first made."""
+
+
+class Page(NamedTuple):
+    """What a claim page's shell is filled with (title and description escaped) and its JSON twin."""
+
+    url: str
+    title: str
+    description: str
+    head: str
+    content: str
+    twin: bytes
 
 
 def bundled(env: jinja2.Environment) -> bool:
@@ -53,9 +71,42 @@ RETRACTED = (
 )
 
 
+json_text = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""A JSON twin's text (render.twin_json)."""
+json_string: Callable[[str], str] = json.encoder.encode_basestring
+"""The function `json_text` encodes every string with: C, when the interpreter has json's accelerator."""
+
+
+def json_object(values: Mapping[str, object], encoded: Mapping[str, str]) -> str:
+    """`json_text` of `values` and `encoded` in one object, where `encoded` holds values that are JSON already:
+    the citation a paper's claims share but for their id is made JSON once. Strings and integers, all of a
+    claim's record, are written here as json's encoder writes them; anything else by json."""
+    items = [(key, json_string(value) if type(value) is str else _json_value(value)) for key, value in values.items()]
+    items += encoded.items()
+    items.sort()  # keys differ: as `sort_keys`
+    return "{" + ",".join([f"{json_string(key)}:{text}" for key, text in items]) + "}"
+
+
+def _json_value(value: object) -> str:
+    if type(value) is int:  # not bool, which json writes as `true`
+        return int.__repr__(value)
+    return json_text(value)
+
+
+def by_claim_id(make: Callable[[str], tuple[str, ...]]) -> Callable[[str], tuple[str, ...]]:
+    """What `make` gives for any claim id, from its texts for a stand-in id cut where that id shows: what the
+    claims of a paper share but for their id is made once. `make` itself when a second stand-in shows the cut
+    does not hold (the id is written changed, or other text holds the stand-in)."""
+    first, second = ID_STAND_INS
+    cuts = [text.split(first) for text in make(first)]
+    if tuple(second.join(cut) for cut in cuts) != make(second):
+        return make
+    return lambda claim_id: tuple(claim_id.join(cut) for cut in cuts)
+
+
 class ClaimPages:
-    """`page(claim)`: the claim's RenderedPage (fragment, head, twin's record), as `claim_pages.claim_page`
-    makes it through the templates."""
+    """`page(claim)`: what the claim's page is filled in with and its twin, as `claim_pages.templated_page`
+    makes them through the templates."""
 
     def __init__(self, renderer: Renderer) -> None:
         self.view, self.site = renderer.view, renderer.site
@@ -76,21 +127,78 @@ class ClaimPages:
             f' release yet: <a href="{escape(self.links.index("methodology", "citing"))}">how to cite it</a></p>\n'
             "</div>\n"
         )
+        self.cited_alike: dict[ClaimCitation, Callable[[str], tuple[str, ...]]] = {}
+        """How a paper's claims are cited -> their `cited` texts from their id."""
+        settings = self.site.settings
+        self.review_urls = by_claim_id(
+            lambda cid: tuple(
+                str(json_for_script(absolute_url(settings, urls.claim_url(cid)) + end))
+                for end in ("#review", "#claim", "")
+            )
+        )
+        self.reviewer = (
+            f'{{"@context":{json_for_script(metadata.SCHEMA_ORG)},"@id":',
+            f',"@type":"ClaimReview","author":{json_for_script(metadata.organisation(maintainers(settings)))}',
+        )
+        self.reviewed: dict[str, tuple[str, str, str]] = {}
+        """Paper id (as a ledger row names it) -> the ClaimReview's article (`appearance`), its retraction
+        (`reviewAspect`) and the start of its `reviewBody`, as every claim about that paper version has them."""
+        self.ratings: dict[str, str] = {}
+        """Claim status -> the ClaimReview's `reviewRating`."""
 
-    def page(self, claim: Claim) -> RenderedPage:
-        url = urls.claim_url(claim.claim_id)
-        citation = self.view.citations.get(url)
-        record = claim_json(claim)
-        if citation is not None:  # as `claim_pages.claim_page` adds it
-            record["cite"] = {"bibtex": citation.bibtex, "csl": [citation.csl]}
-        # `metadata.render_head` of a claim page: no meta tags, OpenGraph or feed link, only its ClaimReview.
-        head = f'<script type="application/ld+json">{json_for_script(metadata.claim_jsonld(self.site, claim))}</script>'
-        return RenderedPage(
-            url=url, kind="claim", title=f"Claim {claim.claim_id}", description=claim.claim,
-            body=self.fragment(claim, url, citation), head_body=head, record_json=record,
-        )  # fmt: skip
+    def page(self, claim: Claim) -> Page:
+        url, title = urls.claim_url(claim.claim_id), f"Claim {claim.claim_id}"  # the id is `c-` and hex
+        cite, cite_json = self.cited(url)
+        # `claim_pages.claim_page` adds the citation to the record; the twin is `render.twin_json` of it.
+        record = {"url": url, "kind": "claim", "title": title, **claim_json(claim)}
+        twin = json_object(record, {"cite": cite_json} if cite_json else {})
+        description = str(escape(plain_text(claim.claim)))
+        return Page(url, title, description, self.head(claim), self.fragment(claim, url, cite), twin.encode())
 
-    def fragment(self, claim: Claim, url: str, citation: PageCitation | None) -> str:
+    def head(self, claim: Claim) -> str:
+        """`metadata.render_head` of a claim page: no meta tags, OpenGraph or feed link, only its ClaimReview,
+        `json_for_script(metadata.claim_jsonld(…))`: its keys in sorted order around what the claims of a paper
+        version share and each status's rating, as `claim_jsonld` made them for the first such claim. Only the
+        claim's own text is encoded for each (a ClaimReview of 1.5 KB encoded whole was a fifth of a page)."""
+        paper, rating = self.reviewed.get(claim.paper_id), self.ratings.get(claim.claim_status)
+        if paper is None or rating is None:
+            data = metadata.claim_jsonld(self.site, claim)
+            aspect = f',"reviewAspect":{json_for_script(data["reviewAspect"])}' if "reviewAspect" in data else ""
+            paper = self.reviewed[claim.paper_id] = (
+                str(json_for_script(data["itemReviewed"]["appearance"])), aspect,
+                f"Evidence quoted from {paper_label(claim.paper_id)}",
+            )  # fmt: skip
+            rating = self.ratings[claim.claim_status] = str(json_for_script(data["reviewRating"]))
+        appearance, aspect, quoted_from = paper
+        review, claimed, url = self.review_urls(claim.claim_id)
+        body = ""
+        if claim.source_quote:
+            where = f" ({claim.page_or_section})" if claim.page_or_section else ""
+            body = f',"reviewBody":{json_for_script(f"{quoted_from}{where}: {claim.source_quote}")}'
+        start, author = self.reviewer
+        return (
+            f'<script type="application/ld+json">{start}{review}{author},"claimReviewed":{json_for_script(claim.claim)}'
+            f',"identifier":"{claim.claim_id}","itemReviewed":{{"@id":{claimed},"@type":"Claim","appearance":'
+            f'{appearance}}}{aspect}{body},"reviewRating":{rating},"url":{url}}}</script>'
+        )
+
+    def cited(self, url: str) -> tuple[str, ...]:
+        """The claim page's `Cite this page` block and its citation as its twin holds it ("" if it has none)."""
+        citations = self.view.citations
+        found = citations.claim_citation(url) if isinstance(citations, Citations) else None
+        if found is None:
+            return self.cited_as(url, citations.get(url))
+        claim_id, made_by = found
+        if made_by not in self.cited_alike:
+            self.cited_alike[made_by] = by_claim_id(lambda cid: self.cited_as(urls.claim_url(cid), made_by(cid)))
+        return self.cited_alike[made_by](claim_id)
+
+    def cited_as(self, url: str, citation: PageCitation | None) -> tuple[str, ...]:
+        if citation is None:
+            return self.cite(url, None), ""
+        return self.cite(url, citation), json_text({"bibtex": citation.bibtex, "csl": [citation.csl]})
+
+    def fragment(self, claim: Claim, url: str, cite: str) -> str:
         """`kb/claim.html`. The claim's id is written as it is: `urls.claim_url` has checked it (STAND_IN)."""
         cid = claim.claim_id
         about, table = self.paper(claim)
@@ -107,7 +215,7 @@ class ClaimPages:
             self.rows.cells(self.links, claim, self.view.quote_checks, listing=False),
             f"{recorded}{claim.row}.</p>\n",
             self.corrections(cid),
-            self.cite(url, citation),
+            cite,
             self.edit_links(cid, edit),
             "\n</article>",
         ])  # fmt: skip
