@@ -212,7 +212,10 @@ def test_two_batches_may_give_different_pages_the_same_fragment_name(site: Path,
     meta_file.write_bytes(gzip.compress(b"pagefind_dcd" + encode(meta)))
     renamed.rename(renamed.with_name(taken))
 
-    search_bundle.merge_bundles(batches, tmp_path / "joined")
+    joiner = search_bundle.BundleJoiner(tmp_path / "joined")
+    for batch in batches:
+        joiner.add(batch)
+    joiner.write()
 
     index = read_bundle(tmp_path / "joined")
     assert sorted(index["fragments"]) == ["/", "/papers/a/", "/papers/b/", "/papers/e/"]

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
-from generator.publish.search_bundle import merge_bundles
+from generator.publish.search_bundle import BundleJoiner
 
 BUNDLE_DIR = "pagefind"
 
@@ -101,14 +101,14 @@ class SearchIndexReport:
     seconds: float
     cpu_seconds: float  # of the Pagefind processes: wall time on a busy machine says little
     batches: int  # Pagefind processes run, PAGES_PER_INDEX pages each
-    join_seconds: float  # joining their bundles into one
+    join_seconds: float  # joining their bundles into one, once the last batch is done
     bundle_bytes: int
     bundle_files: int
 
     def summary(self) -> str:
         return (
             f"kb: search index: {self.pages} of {self.files_read} HTML pages indexed by Pagefind in {self.seconds:.1f} s "
-            f"({self.batches} batches, {self.cpu_seconds:.1f} s CPU; {self.join_seconds:.1f} s to join them), "
+            f"({self.batches} batches, {self.cpu_seconds:.1f} s CPU; {self.join_seconds:.1f} s to finish joining them), "
             f"{self.bundle_files} files, {self.bundle_bytes / 1e6:.1f} MB in {BUNDLE_DIR}/"
         )
 
@@ -276,25 +276,34 @@ def _stop_when_orphaned(server: int) -> None:
 
 def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
     """Index the pages PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and join the bundles;
-    return the HTML files read, the batches and the seconds the join took.
+    return the HTML files read, the batches and the seconds the join took once the last batch was done.
 
     A batch is indexed as soon as its pages are copied, while the next is read; copies of at most
-    PARALLEL_INDEXES + 1 batches exist at once. Pagefind runs as its command line, not through the
-    package's service API: the service is stopped as soon as it answers that the bundle is written, while
-    its last writes may still be pending (an empty pagefind-entry.json was seen); the command returns once
-    all are on disk."""
+    PARALLEL_INDEXES + 1 batches exist at once. A batch's bundle is read into the join as soon as it and those
+    before it are done, while the later batches are indexed: what is left after the last is writing the word
+    index. Pagefind runs as its command line, not through the package's service API: the service is stopped as
+    soon as it answers that the bundle is written, while its last writes may still be pending (an empty
+    pagefind-entry.json was seen); the command returns once all are on disk."""
     command = _pagefind_command()
+    joiner = BundleJoiner(bundle)
     with contextlib.ExitStack() as cleanup:
         work = _work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
         copies = _work_dir(cleanup, _copies_dir(site_dir), f"{COPIES_PREFIX}{os.getpid()}-")
         runner = cleanup.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES))
         runs: list[concurrent.futures.Future[Path]] = []
+        joined = 0  # batches added to the join, in page order
+
+        def join_done(until: int) -> None:
+            """Add to the join the batches up to `until`, waiting for them, and any done right after them."""
+            nonlocal joined
+            while joined < len(runs) and (joined <= until or runs[joined].done()):
+                joiner.add(runs[joined].result())
+                joined += 1
 
         def index_batch() -> None:
             number = len(runs)
             runs.append(runner.submit(_index_batch, command, Path(copies, str(number)), Path(work, str(number))))
-            if number >= PARALLEL_INDEXES:
-                runs[number - PARALLEL_INDEXES].result()
+            join_done(number - PARALLEL_INDEXES)
 
         files_read = indexed = 0
         for page in html_files(site_dir):
@@ -310,10 +319,10 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
                 index_batch()
         if indexed % PAGES_PER_INDEX:
             index_batch()
-        bundles = [run.result() for run in runs]
+        join_done(len(runs) - 1)
         joining = time.perf_counter()
-        merge_bundles(bundles, bundle)
-        return files_read, len(bundles), time.perf_counter() - joining
+        joiner.write()
+        return files_read, len(runs), time.perf_counter() - joining
 
 
 def _copies_dir(site_dir: Path) -> Path:
