@@ -306,6 +306,15 @@ def creation_cost(folder: Path, count: int = 2000) -> str:
     return f"{each * 1000:.2f} ms of system CPU"
 
 
+def interpreter_speed(additions: int = 20_000_000) -> str:
+    """CPU time of a plain Python loop: how fast this machine runs Python at the moment of the run, so figures
+    from machines (or moments: a shared VM's host varies) can be compared."""
+    before, total = time.process_time(), 0
+    for number in range(additions):
+        total += number
+    return f"{time.process_time() - before:.2f} s of CPU for {additions:,} additions in a Python loop"
+
+
 def bare_material(papers: int, workdir: Path, nice: int) -> Run:
     """Bare Material: one Markdown page per paper with a 10-row table, nav trimmed to the home page."""
     project = workdir / "bare"
@@ -369,6 +378,7 @@ def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profi
         figures["bare Material CPU"] = bare.cpu
         figures["kb build / bare Material"] = f"{build.seconds / bare.seconds:.2f}×"
         figures["creating a file or folder here"] = creation_cost(Path(tmp))
+        figures["Python speed"] = interpreter_speed()
         if profile:
             print(
                 f"\n### cProfile of kb build, {papers:,} papers / {claims:,} claims\n\n```\n{profile_build(root, profile)}```\n"
