@@ -4,8 +4,8 @@ Pages reach MkDocs as finished HTML (see mkdocs_hooks), which builds far
 faster than sending generated Markdown through Python-Markdown and means no
 contributor text is ever parsed as Markdown. Autoescape is on, undefined
 variables are errors, and templates in `overrides/kb/` win over the bundled ones.
-Claim rows and citation lists, the bulk of paper, claim listing and cited-by pages, are made in Python while
-the templates they stand in for are the bundled ones (`StandIn`).
+Claim rows, citation lists and category paper lists, the bulk of paper, claim listing, cited-by and category
+pages, are made in Python while the templates they stand in for are the bundled ones (`StandIn`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import posixpath
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,18 +159,30 @@ class Output:
 _FORMAT_CHARS = format_characters()
 
 
-def visible_text(value: object) -> Markup:
-    """Escape contributor text and show invisible format characters as visible codes."""
+def escape_text(text: str) -> str:
+    """markupsafe's `escape` of a str, as a str: the parts made in Python (`StandIn`) join hundreds of values a
+    page, and making a Markup of each (a `__new__` in Python) was a tenth of a paper page's CPU."""
+    return (
+        text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    )
+
+
+def visible_html(value: object) -> str:
+    """Contributor text escaped, invisible format characters shown as visible codes: `visible_text` as a str."""
     text = "" if value is None else str(value)
     if not text.isascii() and not _FORMAT_CHARS.isdisjoint(text):
-        parts = [
-            Markup('<span class="kb-invisible" title="invisible character">U+{:04X}</span>').format(ord(ch))
+        return "".join(
+            f'<span class="kb-invisible" title="invisible character">U+{ord(ch):04X}</span>'
             if unicodedata.category(ch) == "Cf"
-            else escape(ch)
+            else escape_text(ch)
             for ch in text
-        ]
-        return Markup("").join(parts)
-    return escape(text)
+        )
+    return escape_text(text)
+
+
+def visible_text(value: object) -> Markup:
+    """Escape contributor text and show invisible format characters as visible codes (the `text` filter)."""
+    return Markup(visible_html(value))
 
 
 def plain_text(value: object) -> str:
@@ -200,12 +212,21 @@ def json_for_script(data: object) -> Markup:
     return Markup(text)
 
 
+class _Environment(jinja2.Environment):
+    """Each template's globals a plain dict, copied from the environment's when it loads (`make_environment` sets
+    them all before). Jinja's default, a ChainMap, is walked in Python on every render, include and
+    `{% from ... import ... %}` (to see whether the importing page adds globals): a twentieth of a paper page."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(root: Path) -> jinja2.Environment:
     """Overrides first (`overrides/kb/...`), then the bundled templates."""
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(root / "overrides")), jinja2.FileSystemLoader(str(TEMPLATE_DIR))]
     )
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -226,6 +247,9 @@ def make_environment(root: Path) -> jinja2.Environment:
     env.globals["badge_html"] = BadgeHtml(env)
     env.globals["claim_rows"] = ClaimRows(env)
     env.globals["citation_rows"] = CitationRows(env)
+    env.globals["category_rows"] = CategoryRows(env)
+    env.globals["chips"] = Chips(env)
+    env.globals["source_text"] = SourceText(env)
     env.globals["record_url"] = urls.record_url
     return env
 
@@ -285,8 +309,13 @@ class PageLinks:
     def report(self, what: str, page_url: str) -> str:
         if not self.settings_repo:
             return ""
-        query = urllib.parse.urlencode({"title": f"Problem with {what}", "body": f"Page: {page_url}\nWhat is wrong:\n"})
-        return f"{self.settings_repo.rstrip('/')}/issues/new?{query}"
+        title = urllib.parse.quote_plus(f"Problem with {what}")  # urlencode's query, without its overhead per pair
+        body = urllib.parse.quote_plus(f"Page: {page_url}\nWhat is wrong:\n")
+        return f"{self.settings_repo.rstrip('/')}/issues/new?title={title}&body={body}"
+
+
+UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
+"""Segments of these characters only are the same percent-encoded (`urllib.parse.quote`'s always-safe set)."""
 
 
 def repo_path_url(repo_path: str) -> str:
@@ -295,6 +324,8 @@ def repo_path_url(repo_path: str) -> str:
     segments = repo_path.split("/")
     if any(segment in ("", ".", "..") or "\\" in segment for segment in segments):
         return ""
+    if UNRESERVED_PATH.fullmatch(repo_path):  # the usual record path: quoting would change nothing
+        return repo_path
     return "/".join(urllib.parse.quote(segment, safe="") for segment in segments)
 
 
@@ -416,10 +447,11 @@ TABLE_END = "</tbody>\n</table>\n</div>"
 
 class StandIn:
     """Parts of pages made in Python while the templates they stand in for are the bundled ones, the same bytes
-    (`ClaimRows`, `CitationRows`). A macro call per row and per badge, and an escape per value, were most of the
-    render stage: here a badge is made once per page depth and value, and each contributor text escaped once, by
-    the templates' own filter (`visible_text`). A part gives None when a template it stands in for is overridden:
-    the template's macro or loop makes it then, as before. Like BadgeHtml it keeps nothing of a site: a page's
+    (`ClaimRows`, `CitationRows`, `CategoryRows`; `Chips` and `SourceText` call the macros less often). A macro
+    call per row and per badge, and an escape per value, were most of the render stage: here a badge is made once
+    per page depth and value, and each contributor text escaped once, as the templates' own filter does
+    (`visible_text`). A part gives None when a template it stands in for is overridden: the template's macro or
+    loop makes it then, as before. Like BadgeHtml it keeps nothing of a site: a page's
     lookups go through the `site` it passes, as the templates' do (`kb serve` records them).
     """
 
@@ -455,7 +487,7 @@ class StandIn:
 
 def record_link(links: PageLinks, site: SiteView, record_id: str) -> str:
     """The `record_link` macro."""
-    return f'<a href="{escape(links.record(record_id))}">{visible_text(site.title_of(record_id))}</a>'
+    return f'<a href="{escape_text(links.record(record_id))}">{visible_html(site.title_of(record_id))}</a>'
 
 
 class ClaimRows(StandIn):
@@ -490,10 +522,10 @@ class ClaimRows(StandIn):
             urls.claim_url(cid)  # refuses the ids `links.claim` refuses: the id is written as it is
             flagged = claim.paper_base in retracted
             version = claim.version
-            read = f" · read from {escape(version)}" if version else ""
+            read = f" · read from {escape_text(version)}" if version else ""
             rows.append(
                 f'<tr id="{cid}"{RETRACTED_ROW if flagged else ""}>\n'
-                f'<td data-label="Claim" class="kb-claim-text">{visible_text(claim.claim)}\n<span class="kb-claim-meta">'
+                f'<td data-label="Claim" class="kb-claim-text">{visible_html(claim.claim)}\n<span class="kb-claim-meta">'
                 f'<a class="kb-permalink" href="{before}{cid}{after}" title="Permanent link to this claim">{cid}</a>'
                 f"{read}{RETRACTED_FLAG if flagged else ''}</span></td>\n"
                 f"{self.cells(links, claim, checks, listing=True)}\n</tr>\n"
@@ -517,7 +549,7 @@ class ClaimRows(StandIn):
                 paper = papers[claim.paper_id] = self.paper_cell(links, claim, site)
             fit, audit = claim.taxonomy_fit.verdict, claim.audit.result
             rows.append(
-                f'<tr id="{cid}">\n<td data-label="Claim" class="kb-claim-text">{visible_text(claim.claim)} '
+                f'<tr id="{cid}">\n<td data-label="Claim" class="kb-claim-text">{visible_html(claim.claim)} '
                 f'<a class="kb-permalink" href="{before}{cid}{after}">{cid}</a>'
                 f"{RETRACTED_FLAG if claim.paper_base in site.retracted_papers else ''}</td>\n"
                 f'<td data-label="Paper">{cid.join(paper)}</td>\n'
@@ -535,9 +567,9 @@ class ClaimRows(StandIn):
         """A `claim_list` row's paper cell around the claim's id, which only a link to the paper names."""
         base = claim.paper_base
         if base in site.papers:
-            href = escape(links.root + urls.record_url(base))
-            return f'<a href="{href}#', f'">{visible_text(site.title_of(base))}</a>'
-        return (f"<code>{escape(claim.paper_id)}</code>",)
+            href = escape_text(links.root + urls.record_url(base))
+            return f'<a href="{href}#', f'">{visible_html(site.title_of(base))}</a>'
+        return (f"<code>{escape_text(claim.paper_id)}</code>",)
 
     def cells(self, links: PageLinks, claim: Claim, quote_checks: Mapping[str, QuoteCheck], listing: bool) -> str:
         """The `claim_cells` macro, brief: `listing` for a row of many (a long quote cut, the check unexplained)."""
@@ -546,20 +578,20 @@ class ClaimRows(StandIn):
         if quote and listing and len(quote) > self.listing_quote + 100:
             cut = self.env.filters["truncate"](self.env, quote, self.listing_quote, False, "…", 0)
             quote_html = (
-                f'<blockquote>{visible_text(cut)}</blockquote><a class="kb-quote-more" '
-                f'href="{escape(links.claim(claim.claim_id))}">Full quote ({len(quote)} characters) on the claim page</a>\n'
+                f'<blockquote>{visible_html(cut)}</blockquote><a class="kb-quote-more" '
+                f'href="{escape_text(links.claim(claim.claim_id))}">Full quote ({len(quote)} characters) on the claim page</a>\n'
             )
         else:
-            quote_html = f"<blockquote>{visible_text(quote)}</blockquote>" if quote else MISSING_QUOTE
+            quote_html = f"<blockquote>{visible_html(quote)}</blockquote>" if quote else MISSING_QUOTE
         check = quote_checks.get(claim.claim_id)
         if check:
             quote_html += self.check(check, listing)
         fit, audit = claim.taxonomy_fit, claim.audit
         page = claim.page_or_section
-        reason = f' <span class="kb-note">{visible_text(fit.reason)}</span>' if fit.reason else ""
-        notes = "".join(f' <span class="kb-note">{visible_text(note)}</span>' for note in audit.notes)
+        reason = f' <span class="kb-note">{visible_html(fit.reason)}</span>' if fit.reason else ""
+        notes = "".join(f' <span class="kb-note">{visible_html(note)}</span>' for note in audit.notes)
         notes += "".join(
-            f' <span class="kb-note">{visible_text(key)}: <code>{visible_text(value)}</code></span>'
+            f' <span class="kb-note">{visible_html(key)}: <code>{visible_html(value)}</code></span>'
             for key, value in audit.attributes
         )
         return (
@@ -567,7 +599,7 @@ class ClaimRows(StandIn):
             f'<td data-label="Evidence">{badge("evidence_status", claim.evidence_status)}</td>\n'
             f'<td data-label="Depth">{badge("source_depth", claim.source_depth)}</td>\n'
             f'<td data-label="Quote" class="kb-quote">{quote_html}</td>\n'
-            f'<td data-label="Page">{visible_text(page) if page else MISSING_PAGE}</td>\n'
+            f'<td data-label="Page">{visible_html(page) if page else MISSING_PAGE}</td>\n'
             f'<td data-label="Fit">{badge("taxonomy_fit", fit.verdict)}{reason}</td>\n'
             f'<td data-label="Audit">{badge("audit_status", audit.result)}{notes}</td>'
         )
@@ -575,9 +607,9 @@ class ClaimRows(StandIn):
     def check(self, check: QuoteCheck, listing: bool) -> str:
         html = self.checks.get((check, listing))
         if html is None:
-            title = "" if listing else f' title="{escape(check.detail)}"'
+            title = "" if listing else f' title="{escape_text(check.detail)}"'
             html = self.checks[check, listing] = (
-                f'<span class="kb-quote-check kb-quote-check--{escape(check.state)}"{title}>{escape(check.label)}</span>'
+                f'<span class="kb-quote-check kb-quote-check--{escape_text(check.state)}"{title}>{escape_text(check.label)}</span>'
             )
         return html
 
@@ -614,7 +646,7 @@ class CitationRows(StandIn):
         for edge in edges:
             role = badge("role", edge.role) if edge.role else MISSING_ROLE
             polarity = badge("polarity", edge.polarity) if edge.polarity else MISSING_POLARITY
-            context = f"<blockquote>{visible_text(edge.context)}</blockquote>" if outgoing and edge.context else ""
+            context = f"<blockquote>{visible_html(edge.context)}</blockquote>" if outgoing and edge.context else ""
             work = record_link(links, site, edge.target if outgoing else edge.citing)
             items.append(f"<li>{work} — {role} {polarity}{context}</li>")
         items.append("</ul>")
@@ -626,7 +658,7 @@ class CitationRows(StandIn):
         """macros.html's `share_list`, as paper.html calls it for a hub's roles and polarities."""
         if not self.stands_in(self.PAPER):
             return None
-        more = f'<a href="{escape(links.to(more_url))}">the full list of citations</a>' if more_url else ""
+        more = f'<a href="{escape_text(links.to(more_url))}">the full list of citations</a>' if more_url else ""
         items = ['<ul class="kb-shares">\n']
         for share in shares:
             citing = share.citing[:shown] if more_url else share.citing
@@ -636,8 +668,8 @@ class CitationRows(StandIn):
             missing = " kb-missing" if share.label == UNCLASSIFIED else ""
             items.append(
                 f'<li><span class="kb-share-bar" style="--kb-share: {share.percent}%" aria-hidden="true"></span>\n'
-                f"<details><summary><strong>{share.count} of {share.total}</strong> {escape(noun)}: "
-                f'<span class="kb-share-label{missing}">{escape(share.label)}</span></summary>\n'
+                f"<details><summary><strong>{share.count} of {share.total}</strong> {escape_text(noun)}: "
+                f'<span class="kb-share-label{missing}">{escape_text(share.label)}</span></summary>\n'
                 f"<ul>{names}</ul>{note}</details></li>\n"
             )
         items.append("</ul>")
@@ -653,6 +685,28 @@ class CitationRows(StandIn):
             for item in items
         )
         return Markup(f'<ol class="kb-co-cited">{lines}</ol>')
+
+
+class CategoryRows(StandIn):
+    """`category_rows` in templates: the paper list of category pages (`taxonomy/<slug>/`, PAGE_SIZE papers a
+    page) and their synthesis list (every synthesis of the subtree, on each page), made in Python while
+    category.html and macros.html are the bundled ones (tests/test_paper_page_fast.py): a `record_link` macro call
+    per record was most of a category page's CPU."""
+
+    LIST = ("kb/category.html", MACROS)
+
+    def papers(self, links: PageLinks, site: SiteView, pids: Iterable[str]) -> Markup | None:
+        """category.html's `paper_list`."""
+        if not self.stands_in(self.LIST):
+            return None
+        items = "".join(f"<li>{record_link(links, site, pid)} <code>{escape_text(pid)}</code></li>" for pid in pids)
+        return Markup(f'<ul class="kb-paper-list">{items}</ul>')
+
+    def syntheses(self, links: PageLinks, site: SiteView, sids: Iterable[str]) -> Markup | None:
+        """category.html's `synthesis_list`."""
+        if not self.stands_in(self.LIST):
+            return None
+        return Markup(f"<ul>{''.join(f'<li>{record_link(links, site, sid)}</li>' for sid in sids)}</ul>")
 
 
 # --- category chips -----------------------------------------------------------------------
@@ -678,6 +732,61 @@ def _taxonomy_facts(site: Site) -> _TaxonomyFacts:
         titles = collections.Counter(c.title.casefold() for c in categories.values())
         _facts = _TaxonomyFacts(categories, frozenset(title for title, count in titles.items() if count > 1))
     return _facts
+
+
+CHIPS = "kb/partials/chips.html"
+SOURCE_TEXT = "kb/partials/source_text.html"
+
+
+class Chips(StandIn):
+    """`chips` in templates: chips.html's macros, each rendered once per page depth (and category) while chips.html
+    is the bundled one; a paper page shows about four chips and the note, and calling the macros was a tenth of
+    its CPU. The bundled chip shows only the taxonomy, which every page shares and `kb serve` compares as a whole;
+    the chips made are kept for one taxonomy object. An override may show anything of the site: it is called for
+    every chip.
+    """
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        super().__init__(env)
+        self.taxonomy: Mapping[str, Any] | None = None
+        self.made: dict[tuple[str, ...], Markup] = {}
+
+    def chip(self, links: PageLinks, site: SiteView, slug: str, css: str = "kb-chip") -> Markup:
+        """`category_chip(links, site, slug, css)`."""
+        if site.corpus.categories is not self.taxonomy:
+            self.taxonomy, self.made = site.corpus.categories, {}
+        return self.made_once(("chip", links.root, slug, css), "category_chip", links, site, slug, css)
+
+    def note(self, links: PageLinks) -> Markup:
+        """`editorial_taxonomy_note(links)`."""
+        return self.made_once(("note", links.root), "editorial_taxonomy_note", links)
+
+    def made_once(self, key: tuple[str, ...], name: str, *args: Any) -> Markup:
+        html = self.made.get(key)
+        if html is None:
+            html = Markup(getattr(self.env.get_template(CHIPS).module, name)(*args))
+            if self.stands_in((CHIPS,)):
+                self.made[key] = html
+        return html
+
+
+class SourceText(StandIn):
+    """`source_text` in templates: source_text.html's macros, with Python's answer for the usual record, whose
+    source text carries no flag (the text, escaped; no notes), while source_text.html is the bundled one. A
+    paper page shows three texts, and the macro calls were a twentieth of its CPU. Flagged texts, and every text
+    under an override, go through the macros."""
+
+    def text(self, record: Any, field: str) -> Markup:
+        """`source_text(record, field)`."""
+        if not source_flag(record, field) and self.stands_in((SOURCE_TEXT,)):
+            return visible_text(getattr(record, field))
+        return Markup(self.env.get_template(SOURCE_TEXT).module.source_text(record, field))  # type: ignore[attr-defined]
+
+    def notes(self, record: Any, labels: Mapping[str, str]) -> Markup:
+        """`flag_notes(record, labels)`."""
+        if not record.source_flags and self.stands_in((SOURCE_TEXT,)):
+            return Markup("")
+        return Markup(self.env.get_template(SOURCE_TEXT).module.flag_notes(record, labels))  # type: ignore[attr-defined]
 
 
 def category_paths(site: Site, slug: str) -> list[str]:
