@@ -28,6 +28,7 @@ from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView
 from generator.pipeline.render import (
     TEMPLATE_DIR,
+    CompiledTemplates,
     ExplorerParts,
     Facet,
     RenderedPage,
@@ -325,24 +326,6 @@ served_files = Written()
 """`kb serve`: the generated pages and files MkDocs wrote (by src_uri)."""
 served_claims = Written()
 """`kb serve`: the claim permalink pages written straight to disk (by claim id)."""
-
-
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled theme templates kept across `kb serve` rebuilds. MkDocs makes a new Jinja environment for
-    every build, and compiling Material's templates again took about half a second of each rebuild; Jinja
-    checks each template's source against the checksum kept with its code, so an edited template compiles
-    afresh."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self.code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
 
 
 theme_templates = CompiledTemplates()

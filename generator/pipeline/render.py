@@ -212,6 +212,28 @@ def json_for_script(data: object) -> Markup:
     return Markup(text)
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept across the builds of one process (`kb serve` rebuilds). Each build makes new Jinja
+    environments (MkDocs for Material's templates, `make_environment` for ours, the claim pages' writer too), and
+    compiling the templates again took about half a second of each rebuild; Jinja checks each template's source
+    against the checksum kept with its code, so an edited template compiles afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+kb_templates = CompiledTemplates()
+"""The bundled and overriding `kb/` templates, compiled once per process."""
+
+
 class _Environment(jinja2.Environment):
     """Each template's globals a plain dict, copied from the environment's when it loads (`make_environment` sets
     them all before). Jinja's default, a ChainMap, is walked in Python on every render, include and
@@ -228,6 +250,7 @@ def make_environment(root: Path) -> jinja2.Environment:
     )
     env = _Environment(
         loader=loader,
+        bytecode_cache=kb_templates,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
