@@ -27,9 +27,11 @@ from generator.pipeline.render import (
     ClaimRows,
     Renderer,
     claim_json,
+    escape_text,
     json_for_script,
     plain_text,
     templates_bundled,
+    visible_html,
     visible_text,
 )
 from generator.publish import metadata
@@ -152,7 +154,7 @@ class ClaimPages:
         # `claim_pages.claim_page` adds the citation to the record; the twin is `render.twin_json` of it.
         record = {"url": url, "kind": "claim", "title": title, **claim_json(claim)}
         twin = json_object(record, {"cite": cite_json} if cite_json else {})
-        description = str(escape(plain_text(claim.claim)))
+        description = escape_text(plain_text(claim.claim))
         return Page(url, title, description, self.head(claim), self.fragment(claim, url, cite), twin.encode())
 
     def head(self, claim: Claim) -> str:
@@ -207,7 +209,7 @@ class ClaimPages:
             f'<article class="kb-page kb-claim" data-kb-kind="claim" data-kb-id="{cid}">\n'
             f"<h1>Claim <code>{cid}</code></h1>\n",
             RETRACTED if claim.paper_base in self.view.retracted_papers else "",
-            f'<h2 id="claim">Claim</h2>\n<blockquote class="kb-claim-statement">{visible_text(claim.claim)}</blockquote>\n',
+            f'<h2 id="claim">Claim</h2>\n<blockquote class="kb-claim-statement">{visible_html(claim.claim)}</blockquote>\n',
             about,
             f'<a href="{table}#{cid}">in the paper\'s claim table</a></p>\n' if table else "</p>\n",
             CLAIM_TABLE,
