@@ -251,8 +251,15 @@ def start_serve(project: Path, port: int, **popen: Any) -> subprocess.Popen[Any]
     return subprocess.Popen(command, **{"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "text": True, **popen})
 
 
-def write_override(project: Path, template: str, text: str) -> None:
-    """`text` as the project's override of the bundled template `template` (under `overrides/`)."""
+def write_override(project: Path, template: str, *changes: tuple[str, str]) -> None:
+    """The project's override of the bundled template `template` (under `overrides/`): the bundled text with every
+    occurrence of each (bundled, changed) of `changes` replaced; each bundled text must occur."""
+    from generator.pipeline.render import TEMPLATE_DIR
+
+    text = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
+    for bundled, changed in changes:
+        assert bundled in text, f"{bundled!r} is not in {template}"
+        text = text.replace(bundled, changed)
     override = project / "overrides" / template
     override.parent.mkdir(parents=True, exist_ok=True)
     override.write_text(text, encoding="utf-8")
