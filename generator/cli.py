@@ -26,11 +26,9 @@ def _root(args: argparse.Namespace) -> Path:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from generator.pipeline.build import build, read_inputs, report_problems
-    from generator.pipeline.progress import progress_for
 
     root = _root(args)
-    options = read_inputs(root, stop_after="check", strict=args.strict, one_shot=True, progress=progress_for())
-    result = build(root, options)  # renders nothing
+    result = build(root, read_inputs(root, stop_after="check", strict=args.strict, one_shot=True))  # renders nothing
     report_problems(result.site, args.format)
     return EXIT_PROBLEMS if result.failed else EXIT_OK
 
