@@ -135,28 +135,25 @@ LOCK_NAME = "urls.lock"
 
 
 def read_lock(root: Path) -> list[tuple[int, str]] | None:
-    """(line number, URL) for every URL in urls.lock; None when there is no lock yet.
+    """(line number, URL) for every URL in urls.lock; None when there is no lock yet."""
+    lock = _lock(root)
+    return None if lock is None else list(lock[0])
 
-    Parsed once while the file is unchanged: a build reads it four times, and a `kb serve` rebuild again."""
+
+def locked_urls(root: Path) -> frozenset[str]:
+    """The URLs urls.lock lists (none without a lock)."""
+    lock = _lock(root)
+    return frozenset() if lock is None else lock[1]
+
+
+def _lock(root: Path) -> tuple[tuple[tuple[int, str], ...], frozenset[str]] | None:
+    """The lock's entries and URL set, parsed once while the file is unchanged: a build reads it four times, and a
+    `kb serve` rebuild again."""
     path = root / LOCK_NAME
     try:
         stamp = file_stamp(path)
     except FileNotFoundError:
         return None
-    return list(_lock_read(path, stamp)[0])
-
-
-def locked_urls(root: Path) -> frozenset[str]:
-    """The URLs urls.lock lists (none without a lock), as a set made once while the file is unchanged."""
-    path = root / LOCK_NAME
-    try:
-        stamp = file_stamp(path)
-    except FileNotFoundError:
-        return frozenset()
-    return _lock_read(path, stamp)[1]
-
-
-def _lock_read(path: Path, stamp: FileStamp) -> tuple[tuple[tuple[int, str], ...], frozenset[str]]:
     known = _locks_read.get(path)
     if known is None or known[0] != stamp:
         entries = tuple(parse_lock(path.read_text(encoding="utf-8-sig")))

@@ -182,8 +182,7 @@ OVERRIDES = {
 def test_an_override_is_called_for_every_chip_text_and_paper(tmp_path: Path, template: str) -> None:
     project = tmp_path / "project"
     synthesize(REPO, project, papers=20, claims=100, seed=5)
-    bundled, changed = OVERRIDES[template]
-    write_override(project, template, (bundled, changed))
+    write_override(project, template, OVERRIDES[template])
     site = collect(project)
     made = pages(site, templates=False)
     assert made == pages(site, templates=True), "the parts are the overriding template's own"

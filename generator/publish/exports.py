@@ -445,8 +445,8 @@ def neutralise_formula(cell: str) -> str:
 
 
 def _csv_cell(value: Any) -> str:
-    if value.__class__ is str:  # most cells: tested first, without a call
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    if value.__class__ is str:  # most cells: tested first
+        return neutralise_formula(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -61,6 +61,8 @@ class UrlState:
         return {*self.pages, *self.anchors} - self.provisional
 
     def resolves(self, url: str) -> bool:
+        if url in self.pages or url in self.anchors:  # most URLs are served as they are: a set lookup each
+            return True
         page, hash_mark, fragment = url.partition("#")
         if not hash_mark:
             return page in self.pages or page in self.static
@@ -243,8 +245,7 @@ def lost_hint(url: str) -> str:
 def compare(state: UrlState, lock: list[tuple[int, str]] | None) -> tuple[list[tuple[int, str]], list[str]]:
     """(lost: locked URLs nothing serves, new: served URLs not locked yet)."""
     locked = lock or []
-    pages, anchors = state.pages, state.anchors  # most URLs are served as they are: a set lookup each
-    lost = [(line, url) for line, url in locked if url not in pages and url not in anchors and not state.resolves(url)]
+    lost = [(line, url) for line, url in locked if not state.resolves(url)]
     known = {url for _, url in locked}
     new = sorted(state.publishable() - known)
     return lost, new
@@ -323,12 +324,13 @@ def check_base_lock(site: Site, base: Published) -> None:
     if published is None:
         return
     now = locked_urls(site.root)
-    state = url_state(site)
+    state: UrlState | None = None  # planned only when a line was removed: `check_planned_urls` plans it too
     locked_before = parse_lock(published.decode("utf-8-sig", errors="replace"))
     _check_merges(site, base, {url for _, url in locked_before})
     for _, url in locked_before:
         if url in now:
             continue
+        state = state or url_state(site)
         served = "it still resolves" if state.resolves(url) else "nothing serves it any more"
         site.problems.add(
             "url-lock-line-removed", Location(LOCK_NAME), "",
