@@ -81,6 +81,7 @@ def both_cores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(validate, "FORK_FROM_BYTES", 0)
     monkeypatch.setattr(quotes, "FORK_FROM_CLAIMS", 0)
     monkeypatch.setattr(exports, "FORK_FROM_PAPERS", 0)
+    monkeypatch.setattr(build, "TWINS_FORK_FROM_PAGES", 0)
     monkeypatch.setattr(forked.Forked, "__init__", counted)
     return made
 
@@ -119,26 +120,30 @@ def test_the_quote_budget_runs_out_where_it_would_on_one_core(
     assert (first_unchecked < here) == (share < quotes.SHARE_HERE), "the limit falls in the part meant"
 
 
-def _release(root: Path, fork: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The data release and data page of a fresh `kb build` (`one_shot` with `fork`), by path."""
+def _published(root: Path, fork: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file a fresh `kb build` (`one_shot` with `fork`) publishes beside its pages (the data release, the
+    JSON twins, redirects, the feed), and the data page, by path."""
     monkeypatch.setattr(build, "_latest", None)
     monkeypatch.setattr(build, "render_cache", build.RenderCache())
     result = build.build(root, dataclasses.replace(read_inputs(root), one_shot=fork))
     assert result.output is not None
-    data = {file.path: file.content for file in result.output.files if file.path.startswith(exports.DATA_DIR)}
+    data = {file.path: file.content for file in result.output.files}
     data.update({page.url: page.html.encode() for page in result.output.pages if page.url == exports.DATA_DIR})
     return data
 
 
-def test_the_release_made_by_a_fork_is_the_release_made_here(
+def test_the_release_and_twins_made_by_forks_are_those_made_here(
     corpus: Path, both_cores: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    here = _release(corpus, False, monkeypatch)
+    here = _published(corpus, False, monkeypatch)
     assert not both_cores
-    there = _release(corpus, True, monkeypatch)
-    assert len(both_cores) == 3, "records, quotes and the release each had a forked process"
-    assert there.keys() == here.keys() and exports.DATA_DIR in here and "data/claims.parquet" in here
+    there = _published(corpus, True, monkeypatch)
+    assert len(both_cores) == 4, "records, quotes, the release and the twins each had a forked process"
+    assert there.keys() == here.keys(), set(there) ^ set(here)
+    assert {exports.DATA_DIR, "data/claims.parquet"} <= here.keys()
+    assert sum(path.startswith("papers/") and path.endswith("/index.json") for path in here) >= 60, "paper twins"
     assert there == here, [path for path in here if there[path] != here[path]]
+    assert list(there) == list(here), "in the same order"
 
 
 def test_a_failure_in_the_fork_is_raised_here() -> None:

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.model.site import Site
-from generator.pipeline import load
+from generator.pipeline import forked, load
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.link import apply_bibliography, link
 from generator.pipeline.progress import NullProgress, Progress
-from generator.pipeline.render import Output, Renderer, json_twin
+from generator.pipeline.render import TWINS_FORK_FROM_PAGES, Output, Renderer, json_twin, json_twins
 from generator.pipeline.spool import spool
 from generator.pipeline.validate import cycle_collector_paused, validate_corpus
 from generator.problems import Problems
@@ -183,12 +183,18 @@ def render_and_publish(
             output = renderer.render_all()
         # 7. Publish. Order matters:
         with stage(progress, "publish"):
-            permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
-            metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every <head>
-            exports.build_data_release(renderer, output, release())  # after the head pass: it renders its own
-            feed.build_feed(renderer, output)
+            # With `one_shot` the other core, idle once the claim pages are written, spools the JSON twins of
+            # the pages rendered so far while this one makes the heads; pages made below get theirs here.
+            forking = one_shot and forked.can_fork() and len(output.pages) >= TWINS_FORK_FROM_PAGES
+            beside = tuple(output.pages) if forking else ()
+            with forked.part_beside(beside, json_twins) as twins_beside:
+                permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
+                metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every <head>
+                exports.build_data_release(renderer, output, release())  # after the head pass: it renders its own
+                feed.build_feed(renderer, output)
+                output.files.extend(twins_beside())
             twin = json_twin if one_shot else render_cache.json_twin
-            output.files.extend(twin(page) for page in output.pages if page.record_json is not None)
+            output.files.extend(twin(page) for page in output.pages[len(beside) :] if page.record_json is not None)
     return site, output
 
 

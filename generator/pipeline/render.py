@@ -19,7 +19,7 @@ import posixpath
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,15 @@ def twin_json(page: RenderedPage) -> bytes:
 def json_twin(page: RenderedPage) -> StaticFile:
     """`papers/2503.23007/` -> `papers/2503.23007/index.json`."""
     return StaticFile.spooled(f"{page.url}index.json", twin_json(page))
+
+
+def json_twins(pages: Sequence[RenderedPage]) -> list[StaticFile]:
+    """The twins of those `pages` that have a record, in page order."""
+    return [json_twin(page) for page in pages if page.record_json is not None]
+
+
+TWINS_FORK_FROM_PAGES = 1_000
+"""`kb build` spools fewer pages' twins in its own process: a fork would cost more than it saves."""
 
 
 @dataclass
