@@ -39,10 +39,12 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from generator.commands.build import PROBLEM_LOGGER, PROBLEM_RECORD
 from generator.model.records import Claim, Paper, Synthesis
 from generator.model.site import Site
+from generator.pipeline import forked
 from generator.pipeline.build import build, read_inputs, render_cache
 from generator.pipeline.cache import served_claims, served_files, theme_templates
 from generator.pipeline.render import Output, RenderedPage, Renderer, plain_text
-from generator.publish import claim_pages, compact, content_guard
+from generator.pipeline.spool import Spooled
+from generator.publish import claim_pages, compact, content_guard, search_early
 from generator.publish.claim_pages import Shell, ShellTheme
 from generator.publish.search import (
     BackgroundIndexer,
@@ -91,6 +93,8 @@ class _BuildState:
     env: jinja2.Environment | None = None
     shells: dict[tuple[Any, ...], Shell] = field(default_factory=dict)
     """One Material page per kind of generated page, section, depth and shape of head, title and toc."""
+    early_index: search_early.EarlyIndex | None = None
+    """`kb build`: Pagefind indexing the generated pages since `on_config`; `on_post_build` finishes it."""
 
 
 _state = _BuildState()
@@ -151,8 +155,27 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise Abort(f"kb: aborted with {site.problems.error_count} data error(s); run `kb validate` for details")
     _state.site, _state.output = site, output
     _state.pages = {page_source(p.url): p for p in output.pages}
+    _state.early_index = _start_early_index(Path(config.site_dir), output)
     config.extra["kb"] = {**config.extra.get("kb", {}), **home_variables(site)}
     return config
+
+
+def _start_early_index(site_dir: Path, output: Output) -> search_early.EarlyIndex | None:
+    """`kb build` at scale: Pagefind indexes the generated pages from now on, while MkDocs writes the site
+    (publish/search_early.py). Not under `kb serve`: no fork beside the live server's threads."""
+    if _state.early_index is not None:
+        _state.early_index.discard()
+    if _state.command == "serve" or _state.dirty or not forked.can_fork():
+        return None
+    pages = {
+        f"{page.url}index.html": page.body
+        for page in output.pages
+        if page.kind not in UNSEARCHED_KINDS
+        and page.has_h1
+        and page.url.endswith("/")
+        and isinstance(page.body, Spooled)
+    }
+    return search_early.EarlyIndex(site_dir, pages) if len(pages) >= search_early.EARLY_FROM_PAGES else None
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -361,7 +384,7 @@ def _themed_shell(context: dict[str, Any], page: Page, generated: RenderedPage) 
     return shell
 
 
-def _shelled(page: Page, generated: RenderedPage) -> str:
+def _shelled(page: Page, generated: RenderedPage, body: str) -> str:
     """A page filled into its kind's shell: what Material prints of its title, description and toc, folded as
     `compact_html` folds the rest of the theme, then its spooled head and body."""
     values = {
@@ -369,7 +392,7 @@ def _shelled(page: Page, generated: RenderedPage) -> str:
         "description": compact.compact_html(page.meta["description"]),
         "canonical": page.canonical_url or "",
         "head": generated.head if generated.head_body else "",
-        "body": generated.html,
+        "body": body,
     }
     for i, link in enumerate(page.toc):
         values[f"toc{i}_title"], values[f"toc{i}_id"] = compact.compact_html(link.title), link.id
@@ -381,12 +404,17 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     generated = _state.pages.get(page.file.src_uri)
     if generated is None:
         return output
+    body = generated.html
     if page.meta.get("template") == SHELL_TEMPLATE:
-        return _shelled(page, generated)
-    output = compact.compact_html(output)  # the theme's indentation (4 KB a page); the generated parts are compact
-    if generated.head_body:
-        output = _fill(output, HEAD_PLACEHOLDER, generated.head, page)
-    return _fill(output, BODY_WITH_H1_PLACEHOLDER if generated.has_h1 else BODY_PLACEHOLDER, generated.html, page)
+        output = _shelled(page, generated, body)
+    else:
+        output = compact.compact_html(output)  # the theme's indentation (4 KB a page); the generated parts are compact
+        if generated.head_body:
+            output = _fill(output, HEAD_PLACEHOLDER, generated.head, page)
+        output = _fill(output, BODY_WITH_H1_PLACEHOLDER if generated.has_h1 else BODY_PLACEHOLDER, body, page)
+    if _state.early_index is not None:
+        _state.early_index.written(page.file.dest_uri, output, body)
+    return output
 
 
 def _fill(output: str, placeholder: str, text: str, page: Page) -> str:
@@ -444,6 +472,9 @@ def on_shutdown() -> None:
     writer, _state.claim_writer = _state.claim_writer, None
     if writer is not None:
         claim_pages.discard(writer)
+    early, _state.early_index = _state.early_index, None
+    if early is not None:
+        early.discard()
     stop_indexing()
 
 
@@ -468,8 +499,12 @@ def index_search(site_dir: Path) -> None:
     if _state.command == "serve":
         _background_indexer.request(site_dir)
         return
+    early, _state.early_index = _state.early_index, None
     try:
-        log.info(index_site(site_dir).summary())
+        report = early.finish() if early is not None else None
+        if early is not None and report is None:
+            log.info(f"kb: search: /{early.unlike} was not written as it was indexed; indexing the site again")
+        log.info((report or index_site(site_dir)).summary())
     except SearchIndexError as error:
         raise Abort(f"kb: {error}") from error
 

@@ -72,8 +72,12 @@ class Forked(Generic[Result]):
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.stop(signal.SIGKILL)
+
+    def stop(self, signum: int) -> None:
+        """End the fork with `signum` (SIGTERM lets it clean up first) and wait for it, unless it was waited for."""
         if not self._waited:
-            os.kill(self._pid, signal.SIGKILL)
+            os.kill(self._pid, signum)
             os.close(self._read_end)
             os.waitpid(self._pid, 0)
             self._waited = True

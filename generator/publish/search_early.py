@@ -1,0 +1,214 @@
+"""`kb build`: Pagefind indexes the generated pages from the moment they are rendered, while MkDocs writes the site.
+
+What Pagefind indexes of a generated page is known before MkDocs themes it: the page's body inside
+the `data-pagefind-body` element that overrides/main.html puts around it. Pagefind reads nothing
+outside that element (the language is forced, and a page with an <h1> takes its result title from
+it), so a copy holding only that element indexes exactly as the whole page does. At 10,000 papers a
+forked process indexes those copies, a batch at a time, during the 15 s in which this process
+publishes and MkDocs writes the site, instead of after them.
+
+Nothing is taken on trust: every page MkDocs writes that was indexed early is checked (`written`)
+to hold exactly the element its copy held. Once the site is written, the fork reads the other
+pages (hand-written ones, the home page, pages without an <h1>) from the site and joins every
+batch into one bundle. Any page that differs, or is missing, and the early work is dropped: the
+site is indexed from its files as before (`search.index_site`).
+
+The bundle numbers the early pages first, then the others (each in path order), where `index_site`
+numbers all in path order: the same pages, words, snippets and scores.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import re
+import resource
+import signal
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from generator.pipeline import forked
+from generator.pipeline.spool import Spooled
+from generator.publish import search
+from generator.publish.search import BUNDLE_DIR, SearchIndexReport
+from generator.publish.search_bundle import BundleJoiner
+
+EARLY_FROM_PAGES = 1_000
+"""Smaller sites are indexed once written: their index takes a few seconds, and a fork would cost more."""
+
+INDEXED_OPEN = "<div data-pagefind-body>"
+"""How overrides/main.html opens the indexed part of a page; a theme that writes it otherwise fails the check."""
+
+_COPY_OPEN, _COPY_CLOSE = b"<!doctype html><html><head></head><body>", b"</body></html>"
+
+
+def indexed_part(body: str) -> str:
+    """The indexed element of a page whose generated body is `body`, as MkDocs writes it."""
+    return f"{INDEXED_OPEN}\n{body}\n</div>"
+
+
+_INDEXED_OPEN_BYTES, _INDEXED_CLOSE_BYTES = (f"{INDEXED_OPEN}\n".encode(), b"\n</div>")
+_LONE_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # how the spool's "surrogatepass" writes one
+
+
+def indexed_bytes(body: Spooled) -> bytes:
+    """`indexed_part` of a spooled body as MkDocs writes it: UTF-8, a lone surrogate as a character reference. The
+    spool's bytes are that already, unless they hold a lone surrogate (never, in practice), so they are not decoded."""
+    data = body.read_bytes()
+    if _LONE_SURROGATE.search(data):
+        return indexed_part(body.read_text()).encode("utf-8", errors="xmlcharrefreplace")
+    return _INDEXED_OPEN_BYTES + data + _INDEXED_CLOSE_BYTES
+
+
+def walk_order(path: str) -> tuple[tuple[int, str], ...]:
+    """Where `search.html_files` finds `path`: a folder's files (by name) before its folders (by name)."""
+    *folders, name = path.split("/")
+    return (*((1, folder) for folder in folders), (0, name))
+
+
+class EarlyIndex:
+    """Pagefind indexing `pages` (site path -> spooled body) in a forked process from now on."""
+
+    def __init__(self, site_dir: Path, pages: Mapping[str, Spooled]) -> None:
+        self.site_dir = site_dir
+        read = (path for path in pages if path.split("/", 1)[0] not in search.UNREAD_DIRS)  # as `html_files`
+        self.pages = {path: pages[path] for path in sorted(read, key=walk_order)}
+        self.unchecked = set(self.pages)
+        self.differs = ""
+        """The first early page that MkDocs wrote otherwise than its copy."""
+        self.started = time.perf_counter()
+        self._children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._cleanup = contextlib.ExitStack()
+        self.fresh = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
+        self._work = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
+        self._copies = search._work_dir(
+            self._cleanup, search._copies_dir(site_dir), f"{search.COPIES_PREFIX}{os.getpid()}-"
+        )
+        self._site_written, self._tell = os.pipe()  # one byte once the site is written: keep (1) or drop (0)
+        self._fork: forked.Forked[tuple[int, int, float]] = forked.Forked(self._index)
+        os.close(self._site_written)
+
+    def written(self, path: str, page: str, body: str) -> None:
+        """MkDocs wrote `page` at `path` around the generated `body`: if it was indexed early, check the copy."""
+        if path not in self.unchecked:
+            return
+        self.unchecked.discard(path)
+        at = page.find(INDEXED_OPEN)
+        if (at < 0 or not page.startswith(indexed_part(body), at)) and not self.differs:
+            self.differs = path
+
+    @property
+    def unlike(self) -> str:
+        """The first early page that MkDocs wrote otherwise than its copy, or did not write; "" when none."""
+        return self.differs or min(self.unchecked, key=walk_order, default="")
+
+    def finish(self) -> SearchIndexReport | None:
+        """The site is written: the bundle in `<site>/pagefind/`, or None when a page differed from its copy (the
+        caller indexes the site from its files, and nothing of the early work is left)."""
+        with self._cleanup:
+            keep = not self.unlike
+            os.write(self._tell, b"1" if keep else b"0")
+            os.close(self._tell)
+            try:
+                files_read, batches, join_seconds = self._fork.result()
+            except _Dropped:
+                return None
+            except (OSError, ValueError, EOFError, search.SearchIndexError, forked.ForkedError) as error:
+                raise search.SearchIndexError(f"Pagefind could not index {self.site_dir}: {error}") from error
+            bundle = self.site_dir / BUNDLE_DIR
+            search._swap_in(self.fresh, bundle, self._cleanup)
+        return report(bundle, files_read, batches, join_seconds, self.started, self._children_before)
+
+    def discard(self) -> None:
+        """The build failed or was stopped: the fork ends its Pagefind run, and its folders go."""
+        with self._cleanup:
+            os.close(self._tell)
+            self._fork.stop(signal.SIGTERM)
+
+    def _index(self) -> tuple[int, int, float]:
+        """In the fork: the early copies, then (once told the site is written) the site's other pages."""
+        os.close(self._tell)
+        signal.signal(signal.SIGTERM, search._stop)
+        signal.signal(signal.SIGINT, search._stop)
+        files_read = 0
+
+        def copies() -> Iterator[tuple[str, bytes]]:
+            nonlocal files_read
+            for path, body in self.pages.items():
+                yield path, _COPY_OPEN + indexed_bytes(body) + _COPY_CLOSE
+            with os.fdopen(self._site_written, "rb") as told:
+                if told.read(1) != b"1":
+                    raise _Dropped
+            for page in search.html_files(self.site_dir):
+                files_read += 1
+                if page.as_posix() in self.pages:
+                    continue
+                copy = search.search_copy((self.site_dir / page).read_bytes())
+                if copy is not None:
+                    yield page.as_posix(), copy
+
+        batches, join_seconds = index_copies(copies(), self.fresh, self._work, self._copies)
+        return files_read, batches, join_seconds
+
+
+def index_copies(copies: Iterable[tuple[str, bytes]], bundle: Path, work: Path, copies_dir: Path) -> tuple[int, float]:
+    """Index page copies (site path, bytes) PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and
+    join the bundles into `bundle`; return the batches and the seconds the join took once the last was done."""
+    command = search._pagefind_command()
+    joiner = BundleJoiner(bundle)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=search.PARALLEL_INDEXES) as runner:
+        runs: list[concurrent.futures.Future[Path]] = []
+        joined = 0  # batches added to the join, in page order
+
+        def join_done(until: int) -> None:
+            """Add to the join the batches up to `until`, waiting for them, and any done right after them."""
+            nonlocal joined
+            while joined < len(runs) and (joined <= until or runs[joined].done()):
+                joiner.add(runs[joined].result())
+                joined += 1
+
+        def index_batch() -> None:
+            number = len(runs)
+            runs.append(
+                runner.submit(search._index_batch, command, Path(copies_dir, str(number)), Path(work, str(number)))
+            )
+            join_done(number - search.PARALLEL_INDEXES)
+
+        indexed = 0
+        for path, copy in copies:
+            target = Path(copies_dir, str(indexed // search.PAGES_PER_INDEX), path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(copy)
+            indexed += 1
+            if indexed % search.PAGES_PER_INDEX == 0:
+                index_batch()
+        if indexed % search.PAGES_PER_INDEX:
+            index_batch()
+        join_done(len(runs) - 1)
+        joining = time.perf_counter()
+        joiner.write()
+        return len(runs), time.perf_counter() - joining
+
+
+def report(
+    bundle: Path, files_read: int, batches: int, join_seconds: float, started: float, children_before: Any
+) -> SearchIndexReport:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    files = [path for path in bundle.rglob("*") if path.is_file()]
+    return SearchIndexReport(
+        pages=sum(1 for path in files if path.parent.name == "fragment"),
+        files_read=files_read,
+        seconds=time.perf_counter() - started,
+        cpu_seconds=children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime,
+        batches=batches,
+        join_seconds=join_seconds,
+        bundle_bytes=sum(path.stat().st_size for path in files),
+        bundle_files=len(files),
+    )
+
+
+class _Dropped(Exception):
+    """The early work is dropped: a page differed from its copy, or the build failed."""
