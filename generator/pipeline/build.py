@@ -163,15 +163,15 @@ def render_and_publish(
 ) -> tuple[Site, Output]:
     """Phases 5 to 7 of `build`: they add no problems, so `kb validate` has stopped before them."""
     progress = progress or NullProgress()
-    # 5. Citations: shown on pages, in <head> and in the data release; they raise no
-    #    problems, and citeproc is slow to load, so they are computed only to render.
-    with stage(progress, "citations"):
-        site = dataclasses.replace(site, citations=cite.attach_citations(site))
     if not one_shot and render_cache.release is None:
         render_cache.release = exports.KnownRelease()
-    # The data release reads only the site: with `one_shot` a forked process makes it from here on, before the
-    # claim pages' writer starts (forking once its threads run would be unsafe).
+    # The data release reads only the site, not its citations: with `one_shot` a forked process makes it from here
+    # on, before the claim pages' writer starts (forking once its threads run would be unsafe).
     with exports.releasing(site, None if one_shot else render_cache.release, fork=one_shot) as release:
+        # 5. Citations: shown on pages and in <head>; they raise no problems, and citeproc
+        #    is slow to load, so they are computed only to render.
+        with stage(progress, "citations"):
+            site = dataclasses.replace(site, citations=cite.attach_citations(site))
         if on_cited is not None:
             on_cited(site)
         # 6. Render one page per record, claim, category and index.
