@@ -175,7 +175,12 @@ def _start_early_index(site_dir: Path, output: Output) -> search_early.EarlyInde
         and page.url.endswith("/")
         and isinstance(page.body, Spooled)
     }
-    return search_early.EarlyIndex(site_dir, pages) if len(pages) >= search_early.EARLY_FROM_PAGES else None
+    if len(pages) < search_early.EARLY_FROM_PAGES:
+        return None
+    try:
+        return search_early.EarlyIndex(site_dir, pages)
+    except OSError:  # no room beside the site, or no fork: the site is indexed once written, which says what fails
+        return None
 
 
 def on_pre_build(config: MkDocsConfig) -> None:

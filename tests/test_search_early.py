@@ -136,3 +136,20 @@ def test_a_copy_holds_the_bytes_mkdocs_writes(body: str) -> None:
     """MkDocs writes UTF-8 with a lone surrogate as a character reference; the copy is read from the spool."""
     written = search_early.indexed_part(body).encode("utf-8", errors="xmlcharrefreplace")
     assert search_early.indexed_bytes(spool().write_text(body)) == written
+
+
+def test_without_a_fork_the_site_is_indexed_once_written(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No process can be forked (a limit reached): the build goes on, and searches what it wrote."""
+
+    def refused(self: forked.Forked[Any], work: Any) -> None:
+        raise BlockingIOError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.Forked, "__init__", refused)
+    monkeypatch.setattr(search_early, "EARLY_FROM_PAGES", 0)
+    monkeypatch.setattr(build, "_latest", None)
+    assert mkdocs_build(project, strict=False, site_dir=str(tmp_path / "site")) == 0
+    index = read_bundle(tmp_path / "site" / search.BUNDLE_DIR)
+    assert "/about/" in index["fragments"] and any(url.startswith("/papers/") for url in index["fragments"])
+    assert not _left_behind(tmp_path)

@@ -82,14 +82,23 @@ class EarlyIndex:
         self.started = time.perf_counter()
         self._children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._cleanup = contextlib.ExitStack()
-        self.fresh = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
-        self._work = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
-        self._copies = search._work_dir(
-            self._cleanup, search._copies_dir(site_dir), f"{search.COPIES_PREFIX}{os.getpid()}-"
-        )
-        self._site_written, self._tell = os.pipe()  # one byte once the site is written: keep (1) or drop (0)
-        self._fork: forked.Forked[tuple[int, int, float]] = forked.Forked(self._index)
-        os.close(self._site_written)
+        try:  # what is made goes again if a later step fails (no room for a folder, no fork)
+            self.fresh = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
+            self._work = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
+            self._copies = search._work_dir(
+                self._cleanup, search._copies_dir(site_dir), f"{search.COPIES_PREFIX}{os.getpid()}-"
+            )
+            self._site_written, self._tell = os.pipe()  # one byte once the site is written: keep (1) or drop (0)
+            try:
+                self._fork: forked.Forked[tuple[int, int, float]] = forked.Forked(self._index)
+            except BaseException:
+                os.close(self._tell)
+                raise
+            finally:
+                os.close(self._site_written)
+        except BaseException:
+            self._cleanup.close()
+            raise
 
     def written(self, path: str, page: str, body: str) -> None:
         """MkDocs wrote `page` at `path` around the generated `body`: if it was indexed early, check the copy."""
