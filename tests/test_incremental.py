@@ -10,7 +10,7 @@ import pytest
 from generator.pipeline import build
 from generator.pipeline.build import build_site, read_inputs
 from generator.pipeline.cache import RenderCache
-from generator.pipeline.render import Output
+from generator.pipeline.render import Output, RenderedPage, Renderer
 
 EDITED = "2402.00003"
 
@@ -71,6 +71,49 @@ def test_an_edit_to_one_paper_re_renders_only_the_pages_that_show_it(
     assert unrelated_papers, "the fixture should have papers that do not show the edited title"
     assert not rendered & unrelated_papers  # ... and no paper page that does not show it
     assert len(rendered) < len(after.pages) * 2 / 3
+
+
+def _cite(root: Path) -> None:
+    """One contributor edit to the citation graph: a paper now cites the edited paper too, which changes the
+    cited paper's cited-by list, the hub's co-citations and the citing paper's Cites list."""
+    record = root / "records" / "papers" / "2403.00004.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert text.endswith('    polarity: neutral\nadded: "2026-02-02"\n')
+    more = f'    polarity: neutral\n  - target: "{EDITED}"\n    role: comparison\n    polarity: supporting\nadded: "2026-02-02"\n'
+    record.write_text(text.replace('    polarity: neutral\nadded: "2026-02-02"\n', more), encoding="utf-8")
+
+
+def test_paper_contexts_are_made_again_only_for_pages_whose_inputs_changed(
+    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild makes no paper page's context (cited-by lists, shares, co-citations) whose own record, claims and
+    lookups are unchanged while no citation changed, and makes every one again when one did."""
+    _fresh_process(monkeypatch)
+    made: list[str] = []
+    real_paper_page = Renderer.paper_page
+
+    def counted(self: Renderer, pid: str) -> RenderedPage:
+        made.append(pid)
+        return real_paper_page(self, pid)
+
+    monkeypatch.setattr(Renderer, "paper_page", counted)
+    options = read_inputs(fixture_project)
+    build_site(fixture_project, options)
+    papers = len(made)
+    made.clear()
+    _edit(fixture_project)
+    build_site(fixture_project, options)
+    assert EDITED in made and len(made) < papers, made  # the edited paper's page, and those that show its title
+
+    made.clear()
+    _cite(fixture_project)
+    site, incremental = build_site(fixture_project, options)
+    assert not site.problems.errors, site.problems.report()
+    assert len(made) == papers, "a citation changed, so every paper page's context is made again"
+    _fresh_process(monkeypatch)
+    _, full = build_site(fixture_project, options)
+    assert _snapshot(incremental) == _snapshot(full)
+    assert "2403.00004" in next(p.html for p in full.pages if p.url == f"papers/{EDITED}/")
 
 
 def _mkdocs_build(root: Path, site_dir: Path, *, serve: bool) -> None:
