@@ -490,13 +490,14 @@ def _changed_claims(renderer: Renderer) -> list[Claim]:
     citation is made from the claim, its paper and the settings (on demand: comparing citations would
     make them all).
     """
-    site, claims = renderer.site, renderer.all_claims()
-    inputs = {}
-    for claim in claims:
-        paper = site.papers.get(claim.paper_base)
-        inputs[claim.claim_id] = (claim, paper.record if paper else None, site.quote_checks.get(claim.claim_id))
+    site, checks = renderer.site, renderer.site.quote_checks
+    inputs = {}  # by paper: a paper's claims are compared at once, most of them by identity
+    for pid in sorted(site.claims_by_paper):
+        claims = site.claims_by_paper[pid]
+        paper = site.papers.get(pid)
+        inputs[pid] = (claims, paper.record if paper else None, tuple(checks.get(c.claim_id) for c in claims))
     changed = served_claims.changed(served_files.site_wide, inputs)
-    return [claim for claim in claims if claim.claim_id in changed]
+    return [claim for pid in inputs if pid in changed for claim in site.claims_by_paper[pid]]
 
 
 def index_search(site_dir: Path) -> None:

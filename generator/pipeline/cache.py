@@ -361,7 +361,7 @@ class Written:
 served_files = Written()
 """`kb serve`: the generated pages and files MkDocs wrote (by src_uri)."""
 served_claims = Written()
-"""`kb serve`: the claim permalink pages written straight to disk (by claim id)."""
+"""`kb serve`: the claim permalink pages written straight to disk (by paper: what its claims show)."""
 
 
 theme_templates = CompiledTemplates()
