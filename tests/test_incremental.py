@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from generator.model.site import Site
 from generator.pipeline import build
 from generator.pipeline.build import build_site, read_inputs
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import Output, RenderedPage, Renderer
+from generator.publish import cite
 
 EDITED = "2402.00003"
 
@@ -114,6 +116,26 @@ def test_paper_contexts_are_made_again_only_for_pages_whose_inputs_changed(
     _, full = build_site(fixture_project, options)
     assert _snapshot(incremental) == _snapshot(full)
     assert "2403.00004" in next(p.html for p in full.pages if p.url == f"papers/{EDITED}/")
+
+
+def test_a_rebuild_cites_claims_as_a_full_build_does(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim's citation is dated by its paper's `added`: an edit to it reaches the claims' citations, though
+    a rebuild keeps how every untouched paper's claims are cited."""
+    _fresh_process(monkeypatch)
+    options = read_inputs(fixture_project)
+    before, _ = build_site(fixture_project, options)
+    record = fixture_project / "records" / "papers" / f"{EDITED}.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace('added: "2026-02-01"', 'added: "2026-02-09"'))
+    incremental, _ = build_site(fixture_project, options)
+    _fresh_process(monkeypatch)
+    monkeypatch.setattr(cite, "_claims_of", {})
+    full, _ = build_site(fixture_project, options)
+
+    def claims_cited(site: Site) -> dict[str, Any]:
+        return {url: site.citations[url] for url in site.citations if url.startswith("claims/")}
+
+    assert claims_cited(incremental) == claims_cited(full)
+    assert claims_cited(incremental) != claims_cited(before), "the edit changes how the paper's claims are cited"
 
 
 def _mkdocs_build(root: Path, site_dir: Path, *, serve: bool) -> None:

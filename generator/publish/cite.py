@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 from generator import urls
 from generator.model.paper_ids import paper_label
-from generator.model.records import Paper, Synthesis, marked_text
+from generator.model.records import Claim, Paper, Synthesis, marked_text
 from generator.model.site import PageCitation, Settings, Site
 from generator.publish import archive
 
@@ -371,14 +371,11 @@ class Citations(Mapping[str, PageCitation]):
         """Claim page URL -> (its claim's id, how its citation is made)."""
         for pid in sorted(site.claims_by_paper):
             loaded = site.papers.get(pid)
-            makers: dict[str, ClaimCitation] = {}
-            for claim in site.claims_by_paper[pid]:
-                if claim.paper_id not in makers:
-                    makers[claim.paper_id] = functools.partial(
-                        claim_citation, self.settings, self.apa, paper_id=claim.paper_id,
-                        paper=loaded.record if loaded else None,
-                    )  # fmt: skip
-                self.claims[urls.claim_url(claim.claim_id)] = (claim.claim_id, makers[claim.paper_id])
+            self.claims.update(
+                _claim_entries(
+                    self.settings, self.apa, pid, loaded.record if loaded else None, site.claims_by_paper[pid]
+                )
+            )
         self.last: tuple[str, PageCitation] | None = None
         """The claim citation made last: a claim page reads its own twice (the page and its JSON twin)."""
 
@@ -403,6 +400,30 @@ class Citations(Mapping[str, PageCitation]):
 
     def __len__(self) -> int:
         return len(self.records) + len(self.claims)
+
+
+_claims_of: dict[
+    str, tuple[Settings, Paper | None, tuple[Claim, ...], list[tuple[str, tuple[str, ClaimCitation]]]]
+] = {}
+"""A paper's claims' entries in `Citations.claims`, with what they were made from: a `kb serve` rebuild gets the
+same record and claims back for every paper no edit touched, and need not make 100,000 entries again."""
+
+
+def _claim_entries(
+    settings: Settings, apa: ApaFormatter, pid: str, paper: Paper | None, claims: tuple[Claim, ...]
+) -> list[tuple[str, tuple[str, ClaimCitation]]]:
+    known = _claims_of.get(pid)
+    if known is None or known[1] is not paper or known[2] != claims or known[0] != settings:
+        makers: dict[str, ClaimCitation] = {}
+        entries = []
+        for claim in claims:
+            if claim.paper_id not in makers:
+                makers[claim.paper_id] = functools.partial(
+                    claim_citation, settings, apa, paper_id=claim.paper_id, paper=paper
+                )
+            entries.append((urls.claim_url(claim.claim_id), (claim.claim_id, makers[claim.paper_id])))
+        known = _claims_of[pid] = (settings, paper, claims, entries)
+    return known[3]
 
 
 def attach_citations(site: Site) -> Citations:
