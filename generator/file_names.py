@@ -35,6 +35,14 @@ def shown(text: str) -> str:
 
 def name_problem(relative: str) -> NameProblem | None:
     """What is wrong with a project-relative path under records/ or ledgers/, or None."""
+    if (
+        relative.isascii()
+        and relative.isprintable()
+        and "/." not in f"/{relative}"
+        and relative.rpartition(".")[2].islower()
+    ):
+        return None  # the usual name, decided without a path object or a category lookup per character: ASCII
+        # has no Cf character and no printable Cc one, no part starts with a dot, the extension is lower case
     parts = PurePosixPath(relative).parts
     for part in parts:
         odd = sorted({f"U+{ord(ch):04X}" for ch in part if unicodedata.category(ch) in ("Cc", "Cf")})

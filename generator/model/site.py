@@ -49,6 +49,9 @@ class RawDocument:
     data: Any
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     implicit: dict[KeyPath, str] = field(default_factory=dict)
+    printable: bool = False
+    """True when the loader saw every text value printable (no control or format character), so the text
+    checks need not walk the data again; False when one is not, or nobody looked."""
 
     def location(self, key_path: KeyPath) -> Location:
         """The closest recorded mark for a key path (a missing key points at its parent)."""

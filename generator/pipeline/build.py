@@ -88,6 +88,9 @@ class Build:
 def build(root: Path, options: BuildOptions) -> Build:
     """Collect, check, render and publish; every problem is collected, none raised."""
     root = root.resolve()
+    if options.one_shot and options.stop_after == "check":  # `kb validate`: no later build reuses this one
+        _keep_the_collector_off_earlier_builds()
+        return _run(root, options)
     key = (root, _fingerprint(root), options)
     if _latest is not None and _latest[0] == key:
         return dataclasses.replace(_latest[1], options=options)

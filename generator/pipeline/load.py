@@ -179,19 +179,26 @@ def _to_python(node: yaml.Node, key_path: Path_, doc: RawDocument) -> Any:
             "keep long texts out of records: quote only what the page needs",
         )
     if node.tag == _STR_TAG:
-        return node.value
+        return _text(node.value, doc)
     if node.tag == "tag:yaml.org,2002:timestamp":
         # Dates stay text; the model checks they are real calendar dates.
         doc.implicit[key_path] = "date"
-        return node.value
+        return _text(node.value, doc)
     if node.tag == "tag:yaml.org,2002:null":
         return None
     try:
         value = _CONSTRUCTOR.construct_object(node, deep=True)
     except (ValueError, yaml.constructor.ConstructorError):
-        return node.value  # e.g. an integer too long to convert: the model will reject the text
+        return _text(node.value, doc)  # e.g. an integer too long to convert: the model will reject the text
     if isinstance(value, bool | int | float):
         doc.implicit[key_path] = node.value
+    return _text(value, doc) if isinstance(value, str) else value
+
+
+def _text(value: str, doc: RawDocument) -> str:
+    """A text value; one that is not printable clears `doc.printable`, so the text checks look at every value."""
+    if not value.isprintable():
+        doc.printable = False
     return value
 
 
@@ -263,7 +270,7 @@ def _parse_yaml(path: Path, display_path: str, problems: Problems) -> RawDocumen
     fast = _compose_with_libyaml(text, display_path)
     if fast is not None:
         return fast
-    doc = RawDocument(display_path, None)
+    doc = RawDocument(display_path, None, printable=True)  # until `_text` meets a value that is not
     try:
         loader = StrictLoader(text)
     except yaml.reader.ReaderError as exc:
@@ -345,7 +352,7 @@ def _compose_with_libyaml(text: str, display_path: str) -> RawDocument | None:
     ):
         return None
     loader = yaml.CSafeLoader(text)
-    doc = RawDocument(display_path, None)
+    doc = RawDocument(display_path, None, printable=True)  # until `_text` meets a value that is not
     try:
         root = loader.get_single_node()
         if root is None:
