@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -310,3 +313,22 @@ def decode(data: bytes) -> Any:
     value, end = item(0)
     assert end == len(data)
     return value
+
+
+def test_page_copies_a_killed_build_left_are_removed(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL runs no clean-up: the next index removes copies whose process has ended, and no other's."""
+    memory_dir = tmp_path / "shm"
+    monkeypatch.setattr(search, "MEMORY_DIR", memory_dir)
+    monkeypatch.setattr(search, "MEMORY_DIR_ROOM", 0)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = memory_dir / f"{search.COPIES_PREFIX}{int(ended.stdout)}-0123abcd" / "0" / "papers" / "a"
+    left.mkdir(parents=True)
+    (left / "index.html").write_text("<p>left behind</p>", encoding="utf-8")
+    running = memory_dir / f"{search.COPIES_PREFIX}{os.getppid()}-4567cdef"  # a live process: another build's
+    running.mkdir()
+
+    indexed(site, monkeypatch, pages_per_index=2)
+
+    assert sorted(path.name for path in memory_dir.iterdir()) == [running.name]

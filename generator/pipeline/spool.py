@@ -101,7 +101,7 @@ class Spool:
         self._names = itertools.count()
         self._pack: weakref.ReferenceType[_Pack] | None = None
         weakref.finalize(self, _remove, self.dir, self.owner)
-        _remove_orphans(self.dir.parent)
+        remove_orphans(self.dir.parent, PREFIX)
 
     def write(self, content: bytes) -> Spooled:
         return self.write_with(lambda out: out.write(content))
@@ -156,12 +156,13 @@ def _close_and_remove(descriptor: int, path: Path, owner: int) -> None:
         path.unlink(missing_ok=True)
 
 
-def _remove_orphans(folder: Path) -> None:
-    """The spools of processes that ended without removing theirs (killed: `kb serve` stopped by SIGTERM)."""
-    for spool_dir in folder.glob(f"{PREFIX}*-*"):
-        owner = spool_dir.name.removeprefix(PREFIX).split("-", 1)[0]
+def remove_orphans(folder: Path, prefix: str) -> None:
+    """The folders `<prefix><pid>-…` in `folder` of processes that ended without removing theirs (killed: `kb serve`
+    stopped by SIGKILL): spools, and the page copies the search index reads."""
+    for orphan in folder.glob(f"{prefix}*-*"):
+        owner = orphan.name.removeprefix(prefix).split("-", 1)[0]
         if owner.isdigit() and not _running(int(owner)):
-            shutil.rmtree(spool_dir, ignore_errors=True)
+            shutil.rmtree(orphan, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:

@@ -17,9 +17,10 @@ reader wrote, not "Status Evidence Depth" or "supported"; so is text a page repe
 How: Pagefind holds every page it indexes in memory until it writes the bundle (about
 190 KB a page, 1.7-1.9 GB at 10,000 papers, whatever the HTML's size). So the pages are
 given to it PAGES_PER_INDEX at a time, each batch to its own process (as copies holding
-only what Pagefind reads of a page: search_copy), and the batches' bundles are joined
-into the one bundle a single run writes (search_bundle.py): the browser fetches, ranks
-and shows exactly what it would from one run.
+only what Pagefind reads of a page: search_copy; a generated page's copy also leaves out the
+elements Pagefind would not index, a quarter of its work: without_unindexed), and the
+batches' bundles are joined into the one bundle a single run writes (search_bundle.py): the
+browser fetches, ranks and shows exactly what it would from one run.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pagefind.service import get_executable
 
+from generator.pipeline.spool import remove_orphans
 from generator.publish.search_bundle import BundleJoiner
 
 BUNDLE_DIR = "pagefind"
@@ -121,13 +124,20 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     with contextlib.ExitStack() as cleanup:  # also when an indexing child is stopped by SIGINT or SIGTERM
         # Under `kb serve` a browser may be reading the old bundle: write the new one beside the site and
         # swap it in whole, so no reader ever gets a half-written file.
-        fresh = _work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
+        fresh = work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
         try:
             files_read, batches, join_seconds = _index(site_dir, fresh)
         # OSError: a rebuild under `kb serve` may remove pages mid-read; ValueError, EOFError: a bundle not as expected.
         except (OSError, ValueError, EOFError, SearchIndexError) as error:
             raise SearchIndexError(f"Pagefind could not index {site_dir}: {error}") from error
-        _swap_in(fresh, bundle, cleanup)
+        swap_in(fresh, bundle, cleanup)
+    return index_report(bundle, files_read, batches, join_seconds, started, children_before)
+
+
+def index_report(
+    bundle: Path, files_read: int, batches: int, join_seconds: float, started: float, children_before: Any
+) -> SearchIndexReport:
+    """What indexing since `started` (the child processes' usage then: `children_before`) wrote to `bundle`."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = [path for path in bundle.rglob("*") if path.is_file()]
     return SearchIndexReport(
@@ -142,7 +152,7 @@ def index_site(site_dir: Path) -> SearchIndexReport:
     )
 
 
-def _work_dir(cleanup: contextlib.ExitStack, parent: Path, prefix: str) -> Path:
+def work_dir(cleanup: contextlib.ExitStack, parent: Path, prefix: str) -> Path:
     """A new folder in `parent` that `cleanup` removes. Its name is chosen and its removal arranged before it is
     made: a stop signal is an exception raised wherever the child is, and one right after `tempfile.mkdtemp`
     made its folder, before the code that removes it was reached, left the folder behind."""
@@ -152,7 +162,7 @@ def _work_dir(cleanup: contextlib.ExitStack, parent: Path, prefix: str) -> Path:
     return path
 
 
-def _swap_in(fresh: Path, bundle: Path, cleanup: contextlib.ExitStack) -> None:
+def swap_in(fresh: Path, bundle: Path, cleanup: contextlib.ExitStack) -> None:
     """Replace `bundle` by `fresh` with two renames on one file system; `cleanup` removes the old bundle."""
     retired = fresh.with_name(fresh.name + "-old")
     cleanup.callback(shutil.rmtree, retired, ignore_errors=True)
@@ -246,8 +256,8 @@ INDEX_FAILED = 3  # exit code of `python -m generator.publish.search` when Pagef
 def _child_main(site_dir: Path) -> int:
     """Index `site_dir` at the lowest priority, print the report as JSON; stop when the server is gone."""
     os.nice(19)  # Pagefind processes inherit it
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     server = os.getppid()
     threading.Thread(target=_stop_when_orphaned, args=(server,), daemon=True).start()
     try:
@@ -259,7 +269,7 @@ def _child_main(site_dir: Path) -> int:
     return 0
 
 
-def _stop(signum: int, frame: object) -> None:
+def stop_on_signal(signum: int, frame: object) -> None:
     """Unwind, so temporary bundles are removed; a second signal (Ctrl-C reaches server and child, then the
     server's exit handler stops the child) must not cut that cleanup short."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -275,21 +285,39 @@ def _stop_when_orphaned(server: int) -> None:
 
 
 def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
-    """Index the pages PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and join the bundles;
-    return the HTML files read, the batches and the seconds the join took once the last batch was done.
+    """Index the site's HTML pages (`html_files`, as `search_copy` gives them) into `bundle`; return the HTML files
+    read, the batches and the seconds the join took once the last batch was done."""
+    files_read = 0
 
-    A batch is indexed as soon as its pages are copied, while the next is read; copies of at most
-    PARALLEL_INDEXES + 1 batches exist at once. A batch's bundle is read into the join as soon as it and those
-    before it are done, while the later batches are indexed: what is left after the last is writing the word
-    index. Pagefind runs as its command line, not through the package's service API: the service is stopped as
+    def copies() -> Iterator[tuple[str, bytes]]:
+        nonlocal files_read
+        for page in html_files(site_dir):
+            files_read += 1
+            copy = search_copy((site_dir / page).read_bytes())
+            if copy is not None:
+                yield page.as_posix(), copy
+
+    with contextlib.ExitStack() as cleanup:
+        work = work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
+        batches, join_seconds = index_copies(copies(), bundle, work, copies_folder(cleanup, site_dir))
+    return files_read, batches, join_seconds
+
+
+def index_copies(
+    copies: Iterable[tuple[str, bytes]], bundle: Path, work: Path, copies_folder: Path
+) -> tuple[int, float]:
+    """Index page copies (site path, bytes) PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and
+    join the batches' bundles into `bundle`; return the batches and the seconds the join took once the last was done.
+
+    A batch is indexed as soon as its pages are copied (into `copies_folder`), while the next is read; copies of at
+    most PARALLEL_INDEXES + 1 batches exist at once. A batch's bundle (in `work`) is read into the join as soon as it
+    and those before it are done, while the later batches are indexed: what is left after the last is writing the
+    word index. Pagefind runs as its command line, not through the package's service API: the service is stopped as
     soon as it answers that the bundle is written, while its last writes may still be pending (an empty
     pagefind-entry.json was seen); the command returns once all are on disk."""
     command = _pagefind_command()
     joiner = BundleJoiner(bundle)
-    with contextlib.ExitStack() as cleanup:
-        work = _work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
-        copies = _work_dir(cleanup, _copies_dir(site_dir), f"{COPIES_PREFIX}{os.getpid()}-")
-        runner = cleanup.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_INDEXES) as runner:
         runs: list[concurrent.futures.Future[Path]] = []
         joined = 0  # batches added to the join, in page order
 
@@ -302,16 +330,12 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
 
         def index_batch() -> None:
             number = len(runs)
-            runs.append(runner.submit(_index_batch, command, Path(copies, str(number)), Path(work, str(number))))
+            runs.append(runner.submit(_index_batch, command, Path(copies_folder, str(number)), Path(work, str(number))))
             join_done(number - PARALLEL_INDEXES)
 
-        files_read = indexed = 0
-        for page in html_files(site_dir):
-            files_read += 1
-            copy = search_copy((site_dir / page).read_bytes())
-            if copy is None:
-                continue
-            target = Path(copies, str(indexed // PAGES_PER_INDEX), page)
+        indexed = 0
+        for path, copy in copies:
+            target = Path(copies_folder, str(indexed // PAGES_PER_INDEX), path)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(copy)
             indexed += 1
@@ -322,10 +346,10 @@ def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
         join_done(len(runs) - 1)
         joining = time.perf_counter()
         joiner.write()
-        return files_read, len(runs), time.perf_counter() - joining
+        return len(runs), time.perf_counter() - joining
 
 
-def _copies_dir(site_dir: Path) -> Path:
+def copies_dir(site_dir: Path) -> Path:
     """Where the page copies are written: in memory when MEMORY_DIR has room, so that they never go to disk.
 
     After a build has written its site, the disk is busy writing it back: at 2,000 papers writing the copies
@@ -336,6 +360,14 @@ def _copies_dir(site_dir: Path) -> Path:
     except OSError:  # no such folder
         pass
     return site_dir.parent
+
+
+def copies_folder(cleanup: contextlib.ExitStack, site_dir: Path) -> Path:
+    """A new folder for this process's page copies, in `copies_dir`, which `cleanup` removes; those that killed
+    processes left there (SIGKILL runs no clean-up) go first."""
+    parent = copies_dir(site_dir)
+    remove_orphans(parent, COPIES_PREFIX)
+    return work_dir(cleanup, parent, f"{COPIES_PREFIX}{os.getpid()}-")
 
 
 def _index_batch(command: list[str], pages: Path, bundle: Path) -> Path:
@@ -384,16 +416,19 @@ def search_copy(page: bytes) -> bytes | None:
     the Material shell before the indexed part (head, header, navigation: 40 % of a paper page's bytes, a fifth
     of Pagefind's work) counts only through the <html> tag (the language), the <title> (the result title
     of a page without h1) and any h1 or data-pagefind- attribute; the copy keeps the first two and the page
-    from the indexed part on. A page with either of the last two before its indexed part is given whole."""
+    from the indexed part on. A page with either of the last two before its indexed part is given whole. A
+    generated page's copy also leaves out what Pagefind would not index (`without_unindexed`)."""
     body = _body_tag(page)
     if body < 0:
         return None
     shell = page[:body].lower()
     html, title, title_end = shell.find(b"<html"), shell.find(b"<title"), shell.find(b"</title>")
     if b"<h1" in shell or b"data-pagefind-" in shell or min(html, title, title_end - title) < 0:
-        return page
+        return without_unindexed(page)
     html_tag = page[html : page.index(b">", html) + 1]
-    return b"<!doctype html>" + html_tag + b"<head>" + page[title : title_end + 8] + b"</head>" + page[body:]
+    return without_unindexed(
+        b"<!doctype html>" + html_tag + b"<head>" + page[title : title_end + 8] + b"</head>" + page[body:]
+    )
 
 
 def _body_tag(page: bytes) -> int:
@@ -407,6 +442,118 @@ def _body_tag(page: bytes) -> int:
         at = page.find(INDEXED_MARK, at + 1)
     return -1
 
+
+# The indexed part of a generated page as overrides/main.html and the kb templates write it: the element
+# holds one <article>. Contributor text is escaped, so neither string can come from it.
+GENERATED_PART = b'<div data-pagefind-body>\n<article class="kb-page '
+GENERATED_END = b"</article>\n</div>"
+# Markup the HTML parser reads as other than elements and text (comments, raw text, foreign content), in
+# lower case: a generated page has none, and a page that has is given to Pagefind as it is.
+_PARSED_OTHERWISE = re.compile(
+    rb"<(?:[!?]|(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template|svg|math)"
+    rb"[\s/>])"
+)
+# What Pagefind reads after the indexed part: a title (h1, <title>), an image after it, data-pagefind- marks.
+_READ_AFTER = re.compile(rb"<(?:h1|img|title)[\s/>]|data-pagefind-", re.IGNORECASE)
+
+_NAME = rb"[a-zA-Z][a-zA-Z0-9]*+"
+# Elements of which Pagefind reads nothing inside an ignored element (most frequent first: each is tried in
+# turn). Not an h1 (a result title), an img (its image), nor one parsed otherwise (raw text, foreign content).
+_PLAIN_NAMES = (
+    "a|li|span|code|blockquote|ul|ol|p|strong|em|details|summary|div|dl|dt|dd|pre|b|i|small|sub|sup|cite|q|samp|time"
+    "|table|thead|tbody|tfoot|tr|th|td|caption|var|kbd|abbr|mark|u|s|del|ins|bdi|bdo|h2|h3|h4|h5|h6|section|article"
+    "|aside|figure|figcaption"
+)
+_PLAIN = rb"(?:%b)(?=[\s>])" % _PLAIN_NAMES.encode()
+_REMOVED_DEPTH = 6  # elements within elements a removed element may hold (a paper's cite block: 4)
+_SIMPLE_SELECTOR = re.compile(r"([a-z][a-z0-9]*)?(?:\.([\w-]+))?(?:\[([a-z][\w-]*)=\"([^\"<>&]*)\"\])?")
+
+
+def without_unindexed(copy: bytes) -> bytes:
+    """A copy of a generated page without the elements UNINDEXED_SELECTORS leaves out of the index and without
+    what follows the indexed part: Pagefind makes the same index of it with less work (its time goes with the
+    elements it parses, and a paper page's badges, notes, quotes and cite block are most of them). Any other
+    page is returned as it is.
+
+    An element is removed only whole, when Pagefind reads nothing of it once ignored: no id of its own (an
+    anchor), nothing inside that Pagefind reads even there (an h1 is a result title, an img its image, and
+    data-pagefind- marks). Ignored, it adds no text, and the parser Pagefind uses (lol_html) ends an element at
+    its own end tag only, so the text on either side joins as it did. An element the patterns do not match whole
+    (nested deeper, holding what Pagefind reads) stays, and Pagefind's --exclude-selectors leaves it out.
+    `kb build` indexes most pages from their rendered bodies (search_early.py): the same holds for those copies."""
+    body = _body_tag(copy)
+    end = copy.find(GENERATED_END, body)
+    if (
+        body < 0
+        or end < 0
+        or not copy.startswith(GENERATED_PART, body)
+        or copy.find(b"<article", body + len(GENERATED_PART), end) >= 0
+        or _PARSED_OTHERWISE.search(copy[body:end].lower())
+    ):
+        return copy
+    end += len(GENERATED_END)
+    after = copy[end:]
+    return copy[:body] + _IGNORED.sub(b"", copy[body:end]) + (after if _READ_AFTER.search(after) else b"")
+
+
+def _ignored_elements(selectors: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Whole elements that the tag, .class, tag.class and tag[attribute="value"] selectors among `selectors`
+    match (of a tag in _PLAIN_NAMES), of which Pagefind reads nothing. Python's regular expressions try every alternative at every `<`: so
+    the selectors of one tag and attribute share one, tried only at a tag that passes a quick test."""
+    shared: dict[tuple[str | None, str | None], list[str]] = {}
+    for parts in map(_SIMPLE_SELECTOR.fullmatch, selectors):
+        if parts is not None and any(parts.groups()) and parts[1] in (None, *_PLAIN_NAMES.split("|")):
+            tag, css_class, attribute, value = parts.groups()
+            required = ("class", css_class) if css_class else (attribute, value)
+            shared.setdefault((tag, required[0]), []).extend(required[1:] if required[0] else [])
+    tests, patterns = [], []
+    for n, ((tag, attribute), values) in enumerate(shared.items()):
+        test, pattern = _ignored_element(tag, attribute, values, f"e{n}".encode())
+        tests.append(test)
+        patterns.append(pattern)
+    if not patterns:
+        return re.compile(rb"(?!)")  # matches nothing
+    return re.compile(rb"<(?=%b)(?:%b)" % (b"|".join(tests), b"|".join(patterns)))
+
+
+def _ignored_element(tag: str | None, attribute: str | None, values: list[str], group: bytes) -> tuple[bytes, bytes]:
+    """A quick test for the start tag of an element named `tag` (any when None) whose `attribute` is one of
+    `values` (for class: has one of them), as the templates write it (that attribute first): most tags fail it
+    at their first bytes. And the pattern (after its `<`) for the whole element, of which Pagefind reads nothing."""
+    quick_name = re.escape(tag.encode()) if tag else _NAME
+    name = re.escape(tag.encode()) if tag else _PLAIN
+    if attribute is None:
+        test, attributes = quick_name + rb"[\s>]", _attributes(b"id")  # its own id is an anchor
+    else:
+        alternatives = b"|".join(re.escape(value.encode()) for value in values)
+        if attribute == "class":  # a word of the class attribute
+            value = rb'(?:[^"<>]*?[ \t\n\f\r])?(?:%b)(?=[ \t\n\f\r"])[^"<>]*+' % alternatives
+        else:
+            value = rb"(?:%b)" % alternatives
+        required = rb'\s++%b="%b"' % (re.escape(attribute.encode()), value)
+        others = _attributes(b"id", attribute.encode())  # the attribute once: Pagefind reads the first
+        test, attributes = quick_name + required, others + required + others
+    content = _content(_REMOVED_DEPTH, group + b"_")
+    return test, rb"(?P<%b>%b)%b\s*+>%b</(?P=%b)>" % (group, name, attributes, content, group)
+
+
+def _attributes(*but: bytes) -> bytes:
+    """Double-quoted attributes but those named `but` and data-pagefind- marks (Pagefind reads them anywhere)."""
+    names = b"|".join((*map(re.escape, but), rb"data-pagefind-[^\s=>/]*+"))
+    return rb'(?:\s++(?!(?i:%b)[\s=>/])[a-zA-Z][a-zA-Z0-9_.:-]*+(?:="[^"<>]*+")?+)*+' % names
+
+
+def _content(depth: int, group: bytes) -> bytes:
+    """Balanced markup at most `depth` elements deep of which Pagefind reads nothing inside an ignored element:
+    text, line breaks, and elements each closed by its own end tag (comments are ruled out page-wide)."""
+    if depth == 0:
+        return rb"[^<]*+"
+    name = group + str(depth).encode()
+    element = rb"<(?P<%b>%b)%b\s*+>%b</(?P=%b)>" % (name, _PLAIN, _attributes(), _content(depth - 1, group), name)
+    return rb"(?:[^<]++|%b|<(?:br|wbr|hr)(?=[\s/>])%b\s*+/?>)*+" % (element, _attributes())
+
+
+_IGNORED = _ignored_elements(UNINDEXED_SELECTORS)
 
 if __name__ == "__main__":
     sys.exit(_child_main(Path(sys.argv[1])))

@@ -19,22 +19,19 @@ numbers all in path order: the same pages, words, snippets and scores.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import os
 import re
 import resource
 import signal
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from generator.pipeline import forked
 from generator.pipeline.spool import Spooled
 from generator.publish import search
 from generator.publish.search import BUNDLE_DIR, SearchIndexReport
-from generator.publish.search_bundle import BundleJoiner
 
 EARLY_FROM_PAGES = 1_000
 """Smaller sites are indexed once written: their index takes a few seconds, and a fork would cost more."""
@@ -83,11 +80,9 @@ class EarlyIndex:
         self._children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._cleanup = contextlib.ExitStack()
         try:  # what is made goes again if a later step fails (no room for a folder, no fork)
-            self.fresh = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
-            self._work = search._work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
-            self._copies = search._work_dir(
-                self._cleanup, search._copies_dir(site_dir), f"{search.COPIES_PREFIX}{os.getpid()}-"
-            )
+            self.fresh = search.work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
+            self._work = search.work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
+            self._copies = search.copies_folder(self._cleanup, site_dir)
             self._site_written, self._tell = os.pipe()  # one byte once the site is written: keep (1) or drop (0)
             try:
                 self._fork: forked.Forked[tuple[int, int, float]] = forked.Forked(self._index)
@@ -128,8 +123,8 @@ class EarlyIndex:
             except (OSError, ValueError, EOFError, search.SearchIndexError, forked.ForkedError) as error:
                 raise search.SearchIndexError(f"Pagefind could not index {self.site_dir}: {error}") from error
             bundle = self.site_dir / BUNDLE_DIR
-            search._swap_in(self.fresh, bundle, self._cleanup)
-        return report(bundle, files_read, batches, join_seconds, self.started, self._children_before)
+            search.swap_in(self.fresh, bundle, self._cleanup)
+        return search.index_report(bundle, files_read, batches, join_seconds, self.started, self._children_before)
 
     def discard(self) -> None:
         """The build failed or was stopped: the fork ends its Pagefind run, and its folders go."""
@@ -140,14 +135,14 @@ class EarlyIndex:
     def _index(self) -> tuple[int, int, float]:
         """In the fork: the early copies, then (once told the site is written) the site's other pages."""
         os.close(self._tell)
-        signal.signal(signal.SIGTERM, search._stop)
-        signal.signal(signal.SIGINT, search._stop)
+        signal.signal(signal.SIGTERM, search.stop_on_signal)
+        signal.signal(signal.SIGINT, search.stop_on_signal)
         files_read = 0
 
         def copies() -> Iterator[tuple[str, bytes]]:
             nonlocal files_read
             for path, body in self.pages.items():
-                yield path, _COPY_OPEN + indexed_bytes(body) + _COPY_CLOSE
+                yield path, search.without_unindexed(_COPY_OPEN + indexed_bytes(body) + _COPY_CLOSE)
             with os.fdopen(self._site_written, "rb") as told:
                 if told.read(1) != b"1":
                     raise _Dropped
@@ -159,64 +154,8 @@ class EarlyIndex:
                 if copy is not None:
                     yield page.as_posix(), copy
 
-        batches, join_seconds = index_copies(copies(), self.fresh, self._work, self._copies)
+        batches, join_seconds = search.index_copies(copies(), self.fresh, self._work, self._copies)
         return files_read, batches, join_seconds
-
-
-def index_copies(copies: Iterable[tuple[str, bytes]], bundle: Path, work: Path, copies_dir: Path) -> tuple[int, float]:
-    """Index page copies (site path, bytes) PAGES_PER_INDEX at a time, each batch by its own Pagefind process, and
-    join the bundles into `bundle`; return the batches and the seconds the join took once the last was done."""
-    command = search._pagefind_command()
-    joiner = BundleJoiner(bundle)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=search.PARALLEL_INDEXES) as runner:
-        runs: list[concurrent.futures.Future[Path]] = []
-        joined = 0  # batches added to the join, in page order
-
-        def join_done(until: int) -> None:
-            """Add to the join the batches up to `until`, waiting for them, and any done right after them."""
-            nonlocal joined
-            while joined < len(runs) and (joined <= until or runs[joined].done()):
-                joiner.add(runs[joined].result())
-                joined += 1
-
-        def index_batch() -> None:
-            number = len(runs)
-            runs.append(
-                runner.submit(search._index_batch, command, Path(copies_dir, str(number)), Path(work, str(number)))
-            )
-            join_done(number - search.PARALLEL_INDEXES)
-
-        indexed = 0
-        for path, copy in copies:
-            target = Path(copies_dir, str(indexed // search.PAGES_PER_INDEX), path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(copy)
-            indexed += 1
-            if indexed % search.PAGES_PER_INDEX == 0:
-                index_batch()
-        if indexed % search.PAGES_PER_INDEX:
-            index_batch()
-        join_done(len(runs) - 1)
-        joining = time.perf_counter()
-        joiner.write()
-        return len(runs), time.perf_counter() - joining
-
-
-def report(
-    bundle: Path, files_read: int, batches: int, join_seconds: float, started: float, children_before: Any
-) -> SearchIndexReport:
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    files = [path for path in bundle.rglob("*") if path.is_file()]
-    return SearchIndexReport(
-        pages=sum(1 for path in files if path.parent.name == "fragment"),
-        files_read=files_read,
-        seconds=time.perf_counter() - started,
-        cpu_seconds=children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime,
-        batches=batches,
-        join_seconds=join_seconds,
-        bundle_bytes=sum(path.stat().st_size for path in files),
-        bundle_files=len(files),
-    )
 
 
 class _Dropped(Exception):
