@@ -16,11 +16,12 @@ into that shell (`on_post_page`): the same HTML, without the template per page.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,27 +105,39 @@ class _GeneratedFile(File):
     """A generated page or file that a dirty rebuild (`kb serve`) rewrites only when what it shows changed."""
 
     changed: bool = True
+    spooled: Spooled | None = None
+    """A generated file's content, in the spool (a page's is filled in by `on_post_page`)."""
 
     def is_modified(self) -> bool:
         return self.changed
 
     def copy_file(self, dirty: bool = False) -> None:
-        """A spooled file is linked into the site, not copied: a spool file is never written again (a new
-        build spools a new one), and the site's copy keeps the content once the spool is removed."""
-        if self.abs_src_path is None or (dirty and not self.is_modified()):
+        """A file spooled on its own is linked into the site, not copied: a spool file is never written again (a
+        new build spools a new one), and the site's copy keeps the content once the spool is removed. One in a
+        pack file (a JSON twin) is written from there."""
+        spooled = self.spooled
+        if spooled is None or (dirty and not self.is_modified()):
             return super().copy_file(dirty)
+        if spooled.offset is not None:
+            _into_site(self.abs_dest_path, lambda target: Path(target).write_bytes(spooled.read_bytes()))
+            return None
         try:
-            _link_into_site(self.abs_src_path, self.abs_dest_path)
+            _into_site(self.abs_dest_path, functools.partial(_replacing_link, spooled.path))
         except OSError:  # the spool is on another file system (TMPDIR on tmpfs, say), or links are refused: copy
             super().copy_file(dirty)
         return None
 
 
-def _link_into_site(source: str, target: str) -> None:
+def _into_site(target: str, write: Callable[[str], object]) -> None:
     try:
-        os.link(source, target)
+        write(target)
     except FileNotFoundError:  # the first file of its folder
         os.makedirs(os.path.dirname(target), exist_ok=True)
+        write(target)
+
+
+def _replacing_link(source: Path, target: str) -> None:
+    try:
         os.link(source, target)
     except FileExistsError:  # `kb serve`: the last build's
         os.unlink(target)
@@ -214,7 +227,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             files.append(file)
     for static in _state.output.files:
         if changed is None or static.path in changed.rewrite:
-            files.append(_GeneratedFile.generated(config, static.path, abs_src_path=str(static.data.path)))
+            file = _GeneratedFile.generated(config, static.path, abs_src_path=str(static.data.path))
+            assert isinstance(file, _GeneratedFile)
+            file.spooled = static.data
+            files.append(file)
     _state.shell_theme = ShellTheme.from_mkdocs(config, [file.dest_uri for file in files])
     if _state.command != "serve" and not _state.dirty and _state.site is not None:
         # Claim pages are written on the other cores while MkDocs builds its pages on this one: since the

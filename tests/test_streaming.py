@@ -117,8 +117,9 @@ def test_a_build_removes_the_spools_that_killed_builds_left(tmp_path: Path, monk
 
 
 def test_a_spool_on_another_file_system_still_fills_the_site(fixture_project: Path, tmp_path: Path) -> None:
-    """Spooled files are hard-linked into the site; where TMPDIR is another file system (tmpfs on many Linux
-    systems) a link is refused, and the file is copied instead of the build failing."""
+    """Files spooled on their own (the data release) are hard-linked into the site; where TMPDIR is another file
+    system (tmpfs on many Linux systems) a link is refused, and the file is copied instead of the build failing.
+    JSON twins are written from the spool's pack files."""
     from tests.helpers import kb
 
     spool_dir = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="kb-test-spool-"))
@@ -130,6 +131,7 @@ def test_a_spool_on_another_file_system_still_fills_the_site(fixture_project: Pa
         assert result.returncode == 0, result.stderr
         twin = (site_dir / "papers" / "2402.00003" / "index.json").read_text(encoding="utf-8")
         assert '"title":"Comparing Routers' in twin
+        assert "Comparing Routers" in (site_dir / "data" / "papers.csv").read_text(encoding="utf-8")
         assert "Comparing Routers" in (site_dir / "papers" / "2402.00003" / "index.html").read_text(encoding="utf-8")
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)

@@ -126,8 +126,8 @@ def twin_json(page: RenderedPage) -> bytes:
 
 
 def json_twin(page: RenderedPage) -> StaticFile:
-    """`papers/2503.23007/` -> `papers/2503.23007/index.json`."""
-    return StaticFile.spooled(f"{page.url}index.json", twin_json(page))
+    """`papers/2503.23007/` -> `papers/2503.23007/index.json`, in a pack file of the spool with the page texts."""
+    return StaticFile(f"{page.url}index.json", spool().write_packed(twin_json(page)))
 
 
 def json_twins(pages: Sequence[RenderedPage]) -> list[StaticFile]:
