@@ -42,12 +42,15 @@ INDEXED_OPEN = "<div data-pagefind-body>"
 _COPY_OPEN, _COPY_CLOSE = b"<!doctype html><html><head></head><body>", b"</body></html>"
 
 
+_OPENED, _CLOSED = f"{INDEXED_OPEN}\n", "\n</div>"
+
+
 def indexed_part(body: str) -> str:
     """The indexed element of a page whose generated body is `body`, as MkDocs writes it."""
-    return f"{INDEXED_OPEN}\n{body}\n</div>"
+    return f"{_OPENED}{body}{_CLOSED}"
 
 
-_INDEXED_OPEN_BYTES, _INDEXED_CLOSE_BYTES = (f"{INDEXED_OPEN}\n".encode(), b"\n</div>")
+_INDEXED_OPEN_BYTES, _INDEXED_CLOSE_BYTES = _OPENED.encode(), _CLOSED.encode()
 _LONE_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # how the spool's "surrogatepass" writes one
 
 
@@ -101,7 +104,14 @@ class EarlyIndex:
             return
         self.unchecked.discard(path)
         at = page.find(INDEXED_OPEN)
-        if (at < 0 or not page.startswith(indexed_part(body), at)) and not self.differs:
+        body_at = at + len(_OPENED)  # compared in place: `indexed_part` would copy every page's body once more
+        same = (
+            at >= 0
+            and page.startswith(_OPENED, at)
+            and page.startswith(body, body_at)
+            and page.startswith(_CLOSED, body_at + len(body))
+        )
+        if not same and not self.differs:
             self.differs = path
 
     @property
