@@ -155,11 +155,11 @@ class RenderCache:
     paper_json: dict[str, tuple[Paper, tuple[Claim, ...], dict[str, Any]]] = field(default_factory=dict)
     """Each paper page's record data with the record and claims it was made from (`Renderer.paper_json`)."""
     explorer: KnownExplorer | None = None
+    """The claim explorer's parts with what they were made from."""
     paper_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """What each paper page's context was made from besides the citation graph (`_CachingRenderer.paper_page`)."""
     edges: tuple[Edge, ...] | None = None
     """The last build's citation graph: while it is the same, a paper page's context needs only its own inputs."""
-    """The claim explorer's parts with what they were made from."""
     rendered: list[str] = field(default_factory=list)
     """URLs rendered (not reused) by the last build: what tests count."""
     indexes: _Indexes | None = None

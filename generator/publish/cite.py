@@ -402,9 +402,7 @@ class Citations(Mapping[str, PageCitation]):
         return len(self.records) + len(self.claims)
 
 
-_claims_of: dict[
-    str, tuple[Settings, Paper | None, tuple[Claim, ...], list[tuple[str, tuple[str, ClaimCitation]]]]
-] = {}
+_claims_of: dict[str, tuple[tuple[Any, ...], list[tuple[str, tuple[str, ClaimCitation]]]]] = {}
 """A paper's claims' entries in `Citations.claims`, with what they were made from: a `kb serve` rebuild gets the
 same record and claims back for every paper no edit touched, and need not make 100,000 entries again."""
 
@@ -412,8 +410,7 @@ same record and claims back for every paper no edit touched, and need not make 1
 def _claim_entries(
     settings: Settings, apa: ApaFormatter, pid: str, paper: Paper | None, claims: tuple[Claim, ...]
 ) -> list[tuple[str, tuple[str, ClaimCitation]]]:
-    known = _claims_of.get(pid)
-    if known is None or known[1] is not paper or known[2] != claims or known[0] != settings:
+    def make() -> list[tuple[str, tuple[str, ClaimCitation]]]:
         makers: dict[str, ClaimCitation] = {}
         entries = []
         for claim in claims:
@@ -422,8 +419,23 @@ def _claim_entries(
                     claim_citation, settings, apa, paper_id=claim.paper_id, paper=paper
                 )
             entries.append((urls.claim_url(claim.claim_id), (claim.claim_id, makers[claim.paper_id])))
-        known = _claims_of[pid] = (settings, paper, claims, entries)
-    return known[3]
+        return entries
+
+    return _kept(_claims_of, pid, (paper, claims, settings), make)
+
+
+Made = TypeVar("Made")
+
+
+def _kept(
+    cache: dict[str, tuple[tuple[Any, ...], Made]], key: str, inputs: tuple[Any, ...], make: Callable[[], Made]
+) -> Made:
+    """What `make()` made last for `key` while it is made from the same `inputs` (compared by identity first: an
+    unedited file gives back the very same record), else made again."""
+    known = cache.get(key)
+    if known is None or known[0] != inputs:
+        known = cache[key] = (inputs, make())
+    return known[1]
 
 
 def attach_citations(site: Site) -> Citations:
@@ -442,13 +454,10 @@ def attach_citations(site: Site) -> Citations:
 
 CitedRecord = TypeVar("CitedRecord", Paper, Synthesis)
 
-_made: dict[str, tuple[Settings, Paper | Synthesis, PageCitation]] = {}
+_made: dict[str, tuple[tuple[Any, ...], PageCitation]] = {}
 """The citation last made for each record: a `kb serve` rebuild gets the same record object back for every
 file that was not edited (pipeline/validate.py), and so the same citation, without formatting it again."""
 
 
 def _citation_of(settings: Settings, record: CitedRecord, make: Callable[[CitedRecord], PageCitation]) -> PageCitation:
-    known = _made.get(record.id)
-    if known is None or known[1] is not record or known[0] != settings:
-        known = _made[record.id] = (settings, record, make(record))
-    return known[2]
+    return _kept(_made, record.id, (record, settings), lambda: make(record))

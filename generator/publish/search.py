@@ -285,22 +285,31 @@ def _stop_when_orphaned(server: int) -> None:
 
 
 def _index(site_dir: Path, bundle: Path) -> tuple[int, int, float]:
-    """Index the site's HTML pages (`html_files`, as `search_copy` gives them) into `bundle`; return the HTML files
-    read, the batches and the seconds the join took once the last batch was done."""
-    files_read = 0
-
-    def copies() -> Iterator[tuple[str, bytes]]:
-        nonlocal files_read
-        for page in html_files(site_dir):
-            files_read += 1
-            copy = search_copy((site_dir / page).read_bytes())
-            if copy is not None:
-                yield page.as_posix(), copy
-
+    """Index the site's HTML pages (`html_files`) into `bundle`; return the HTML files read, the batches and the
+    seconds the join took once the last batch was done."""
+    pages = list(html_files(site_dir))
     with contextlib.ExitStack() as cleanup:
-        work = work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
-        batches, join_seconds = index_copies(copies(), bundle, work, copies_folder(cleanup, site_dir))
-    return files_read, batches, join_seconds
+        batches, join_seconds = index_copies(site_copies(site_dir, pages), bundle, *batch_folders(cleanup, site_dir))
+    return len(pages), batches, join_seconds
+
+
+def site_copies(site_dir: Path, pages: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
+    """What Pagefind is given of the site's `pages` (`search_copy`), by site path; the pages it must skip left out."""
+    for page in pages:
+        copy = search_copy((site_dir / page).read_bytes())
+        if copy is not None:
+            yield page.as_posix(), copy
+
+
+def batch_folders(cleanup: contextlib.ExitStack, site_dir: Path) -> tuple[Path, Path]:
+    """New folders for `index_copies`, which `cleanup` removes: beside the site for the batches' bundles, in
+    `copies_dir` for the page copies (where the copies killed processes left go first: SIGKILL runs no clean-up)."""
+    copies_parent = copies_dir(site_dir)
+    remove_orphans(copies_parent, COPIES_PREFIX)
+    return (
+        work_dir(cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-"),
+        work_dir(cleanup, copies_parent, f"{COPIES_PREFIX}{os.getpid()}-"),
+    )
 
 
 def index_copies(
@@ -360,14 +369,6 @@ def copies_dir(site_dir: Path) -> Path:
     except OSError:  # no such folder
         pass
     return site_dir.parent
-
-
-def copies_folder(cleanup: contextlib.ExitStack, site_dir: Path) -> Path:
-    """A new folder for this process's page copies, in `copies_dir`, which `cleanup` removes; those that killed
-    processes left there (SIGKILL runs no clean-up) go first."""
-    parent = copies_dir(site_dir)
-    remove_orphans(parent, COPIES_PREFIX)
-    return work_dir(cleanup, parent, f"{COPIES_PREFIX}{os.getpid()}-")
 
 
 def _index_batch(command: list[str], pages: Path, bundle: Path) -> Path:

@@ -84,8 +84,7 @@ class EarlyIndex:
         self._cleanup = contextlib.ExitStack()
         try:  # what is made goes again if a later step fails (no room for a folder, no fork)
             self.fresh = search.work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-")
-            self._work = search.work_dir(self._cleanup, site_dir.parent, f".{site_dir.name}-{BUNDLE_DIR}-batches-")
-            self._copies = search.copies_folder(self._cleanup, site_dir)
+            self._folders = search.batch_folders(self._cleanup, site_dir)
             self._site_written, self._tell = os.pipe()  # one byte once the site is written: keep (1) or drop (0)
             try:
                 self._fork: forked.Forked[tuple[int, int, float]] = forked.Forked(self._index)
@@ -156,15 +155,11 @@ class EarlyIndex:
             with os.fdopen(self._site_written, "rb") as told:
                 if told.read(1) != b"1":
                     raise _Dropped
-            for page in search.html_files(self.site_dir):
-                files_read += 1
-                if page.as_posix() in self.pages:
-                    continue
-                copy = search.search_copy((self.site_dir / page).read_bytes())
-                if copy is not None:
-                    yield page.as_posix(), copy
+            pages = list(search.html_files(self.site_dir))
+            files_read = len(pages)
+            yield from search.site_copies(self.site_dir, [page for page in pages if page.as_posix() not in self.pages])
 
-        batches, join_seconds = search.index_copies(copies(), self.fresh, self._work, self._copies)
+        batches, join_seconds = search.index_copies(copies(), self.fresh, *self._folders)
         return files_read, batches, join_seconds
 
 
