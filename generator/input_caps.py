@@ -8,6 +8,7 @@ Per-file caps of records and ledgers live with their readers (pipeline/load.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,25 +23,29 @@ MAX_TOTAL_INPUT_BYTES = 200_000_000
 SOURCES = ("records", "sources")
 
 
-def source_texts(root: Path) -> list[Path]:
+def source_texts(root: Path) -> list[tuple[Path, int]]:
+    """The cached source texts with their sizes: one listing, and one `lstat` each (links are not sources)."""
     folder = root.joinpath(*SOURCES)
     if not folder.is_dir() or folder.is_symlink():
         return []
-    return sorted(p for p in folder.glob("*.txt") if p.is_file() and not p.is_symlink())
-
-
-def oversized_source(path: Path) -> bool:
-    return path.stat().st_size > MAX_SOURCE_TEXT_BYTES
+    with os.scandir(folder) as entries:
+        found = [
+            (Path(entry.path), entry.stat(follow_symlinks=False).st_size)
+            for entry in entries
+            if entry.name.endswith(".txt") and entry.is_file(follow_symlinks=False)
+        ]
+    return sorted(found)
 
 
 def check_caps(root: Path, sizes: Mapping[Path, int], ledgers: list[Path], problems: Problems) -> bool:
     """Report every cap exceeded, from the `sizes` of the records, ledgers and BibTeX files (read once by the
     caller, which splits work by them too); False when the input as a whole is too large to read at all."""
-    for path in source_texts(root):
-        if oversized_source(path):
+    sources = source_texts(root)
+    for path, size in sources:
+        if size > MAX_SOURCE_TEXT_BYTES:
             problems.add(
                 "input-too-large", Location(path.relative_to(root).as_posix()), "",
-                f"source text is {path.stat().st_size:,} bytes; the limit is {MAX_SOURCE_TEXT_BYTES:,}",
+                f"source text is {size:,} bytes; the limit is {MAX_SOURCE_TEXT_BYTES:,}",
                 "keep only the paper's text (no figures or appendices dumped as text); quotes are not checked against it",
             )  # fmt: skip
     fits = True
@@ -50,7 +55,7 @@ def check_caps(root: Path, sizes: Mapping[Path, int], ledgers: list[Path], probl
             "merge ledgers: one ledger can hold the claims of many papers",
         )  # fmt: skip
         fits = False
-    total = sum(sizes.values()) + sum(path.stat().st_size for path in source_texts(root))
+    total = sum(sizes.values()) + sum(size for _, size in sources)
     if total > MAX_TOTAL_INPUT_BYTES:
         problems.add(
             "input-too-large", Location("records"), "",

@@ -17,7 +17,9 @@ into that shell (`on_post_page`): the same HTML, without the template per page.
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
+import operator
 import os
 import re
 import secrets
@@ -29,6 +31,7 @@ from typing import Any, NoReturn
 
 import jinja2
 from markupsafe import escape
+from mkdocs import utils as mkdocs_utils
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
@@ -159,6 +162,8 @@ def on_startup(command: str, dirty: bool) -> None:
 @event_priority(100)  # before mkdocs-macros reads `extra`, so the home page sees live counts
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
+    if _state.dirty:
+        _keep_theme_listing(config)
     result = build(root, read_inputs(root))  # the edge for plain `mkdocs build` and `mkdocs serve`
     site, output = result.site, result.output
     assert output is not None
@@ -171,6 +176,57 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.early_index = _start_early_index(Path(config.site_dir), output)
     config.extra["kb"] = {**config.extra.get("kb", {}), **home_variables(site)}
     return config
+
+
+@dataclass(frozen=True)
+class _ThemeListing:
+    folders: dict[str, int]
+    """Every folder of the theme with its mtime: a file added, removed or renamed changes its folder's."""
+    names: list[str]
+
+
+_theme_listings: dict[tuple[Any, ...], _ThemeListing] = {}
+
+
+def _keep_theme_listing(config: MkDocsConfig) -> None:
+    """`kb serve`: MkDocs lists every theme file on each build to copy the static ones, and tests each name
+    against a dozen patterns (Material has 14,000 files: about 0.15 s a rebuild). The list is kept while no folder
+    of the theme changed and the filter's inputs (theme folders, static templates, Markdown suffixes) are the same."""
+    theme = config.theme
+    make_env = theme.get_env
+    inputs = (tuple(theme.dirs), tuple(sorted(theme.static_templates)), tuple(mkdocs_utils.markdown_extensions))
+
+    def env_keeping_the_listing() -> jinja2.Environment:
+        env = make_env()
+        list_templates = env.list_templates
+
+        def listed(extensions: Any = None, filter_func: Any = None) -> list[str]:
+            key = (inputs, extensions)
+            kept = _theme_listings.get(key)
+            if kept is None or not _unchanged(kept.folders):
+                folders = _folder_stamps(theme.dirs)  # before listing: a change meanwhile lists again next time
+                kept = _theme_listings[key] = _ThemeListing(folders, list_templates(extensions, filter_func))
+            return list(kept.names)
+
+        env.list_templates = listed  # type: ignore[method-assign]
+        return env
+
+    theme.get_env = env_keeping_the_listing  # type: ignore[method-assign]
+
+
+def _folder_stamps(roots: list[str]) -> dict[str, int]:
+    stamps = {}
+    for root in roots:
+        for folder, _, _ in os.walk(root):
+            stamps[folder] = os.stat(folder).st_mtime_ns
+    return stamps
+
+
+def _unchanged(stamps: dict[str, int]) -> bool:
+    try:
+        return all(os.stat(folder).st_mtime_ns == stamp for folder, stamp in stamps.items())
+    except OSError:  # a folder went away
+        return False
 
 
 def _start_early_index(site_dir: Path, output: Output) -> search_early.EarlyIndex | None:
@@ -208,7 +264,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _refuse_shadowing(config)
     generated: dict[str, Any] = {}
     for src_uri, page in _state.pages.items():
-        existing = files.get_file_from_path(src_uri)
+        existing = files.src_uris.get(src_uri)  # already a POSIX path, which `get_file_from_path` would make it
         if existing is not None:  # reported by _refuse_shadowing; `kb serve` keeps going with the generated page
             files.remove(existing)
         generated[src_uri] = (page.kind, page.title, page.description, page.head_body, page.toc, page.body)
@@ -265,7 +321,7 @@ def _changed_since_served(files: Files, generated: dict[str, Any], config: MkDoc
     """
     theme_extra = {key: value for key, value in config.extra.items() if key != "kb"}  # what Material reads
     site_wide = (
-        sorted([*(file.src_uri for file in files), *generated]), theme_extra, config.nav, config.theme.dirs,
+        frozenset([*(file.src_uri for file in files), *generated]), theme_extra, config.nav, config.theme.dirs,
         render_cache.shared,
     )  # fmt: skip
     if site_wide == served_files.site_wide:  # the same pages as last time: the sitemap MkDocs wrote then holds
@@ -294,19 +350,33 @@ def _refuse_shadowing(config: MkDocsConfig) -> None:
     """A content/ file may not take the path of a theme, override or generated file."""
     assert _state.output is not None
     root = Path(config.config_file_path).parent
-    generated = {
-        **{src: f"the generated page /{page.url}" for src, page in _state.pages.items()},
-        **{page_source(url): f"the generated page /{url}" for url in _state.output.streamed},
-        **{static.path: f"the generated file /{static.path}" for static in _state.output.files},
-        "contributing.md": "CONTRIBUTING.md",
-    }
     docs = Path(config.docs_dir)
     content_files = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()] if docs.is_dir() else []
-    clashes = content_guard.shadowing(content_files, generated, config.theme.dirs, root)
+    clashes = content_guard.shadowing(content_files, _generated_owners(content_files), config.theme.dirs, root)
     for problem in clashes:
         log.error(problem.format_text())
     if clashes and _state.command != "serve":
         raise Abort(f"kb: aborted: {len(clashes)} content file(s) shadow theme, override or generated files")
+
+
+def _generated_owners(names: list[str]) -> dict[str, str]:
+    """Which of `names` (content/ paths) a generated page or file also has, and how to name it: looked up name by
+    name, since the 100,000 claim pages' sources would cost more to list than the few content files."""
+    assert _state.output is not None
+    streamed = set(_state.output.streamed)
+    static = {file.path for file in _state.output.files}
+    owners = {}
+    for name in names:
+        url = name.removesuffix("index.md")  # the page this would be the source of
+        if name in _state.pages:
+            owners[name] = f"the generated page /{_state.pages[name].url}"
+        elif url in streamed and page_source(url) == name:
+            owners[name] = f"the generated page /{url}"
+        elif name in static:
+            owners[name] = f"the generated file /{name}"
+        elif name == "contributing.md":
+            owners[name] = "CONTRIBUTING.md"
+    return owners
 
 
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -499,6 +569,9 @@ def on_shutdown() -> None:
     stop_indexing()
 
 
+_claim_id = operator.attrgetter("claim_id")
+
+
 def _changed_claims(renderer: Renderer) -> list[Claim]:
     """`kb serve`: the claims whose page shows something new: the claim, its paper or its quote check.
 
@@ -507,13 +580,14 @@ def _changed_claims(renderer: Renderer) -> list[Claim]:
     make them all).
     """
     site, checks = renderer.site, renderer.site.quote_checks
+    claims_of, papers = site.claims_by_paper.entries(), site.papers
     inputs = {}  # by paper: a paper's claims are compared at once, most of them by identity
-    for pid in sorted(site.claims_by_paper):
-        claims = site.claims_by_paper[pid]
-        paper = site.papers.get(pid)
-        inputs[pid] = (claims, paper.record if paper else None, tuple(checks.get(c.claim_id) for c in claims))
+    for pid in sorted(claims_of):
+        claims = claims_of[pid]
+        paper = papers.get(pid)
+        inputs[pid] = (claims, paper.record if paper else None, tuple(map(checks.get, map(_claim_id, claims))))
     changed = served_claims.changed(served_files.site_wide, inputs)
-    return [claim for pid in inputs if pid in changed for claim in site.claims_by_paper[pid]]
+    return [claim for pid in inputs if pid in changed for claim in claims_of[pid]]
 
 
 def index_search(site_dir: Path) -> None:
@@ -545,14 +619,19 @@ HOME_HUBS = 20
 """Hubs listed on the home page: the most cited, so the page stays small at any corpus size."""
 
 
+_citing = operator.attrgetter("citing")
+
+
+def citing_papers(site: Site, pid: str) -> int:
+    """How many corpus papers cite `pid` (a paper citing two of its sections counts once)."""
+    return len(set(map(_citing, site.cited_by.get(pid, ()))))
+
+
 def most_cited_hubs(site: Site, limit: int) -> list[str]:
     """The `limit` works with hub sections cited by the most corpus papers, plus every one the maintainers
     marked canonical (an editorial choice the home page must not hide)."""
 
-    def citing(pid: str) -> int:
-        return len({citation.citing for citation in site.cited_by.get(pid, ())})
-
-    ranked = sorted(site.hubs, key=lambda pid: (-citing(pid), pid))
+    ranked = sorted(site.hubs, key=lambda pid: (-citing_papers(site, pid), pid))
     canonical = [pid for pid in ranked[limit:] if pid in site.papers and site.papers[pid].record.canonical]
     return ranked[:limit] + canonical
 
@@ -564,7 +643,7 @@ def home_variables(site: Site) -> dict[str, Any]:
         *(loaded.record for loaded in site.corpus.papers.values()),
         *(loaded.record for loaded in site.corpus.syntheses.values()),
     ]
-    newest = sorted(records, key=lambda record: (record.added or "", record.id), reverse=True)[:8]
+    newest = heapq.nlargest(8, records, key=lambda record: (record.added or "", record.id))
     shown_hubs = most_cited_hubs(site, HOME_HUBS)
     renderer = Renderer(site)
     links = renderer.links("")
@@ -581,7 +660,11 @@ def home_variables(site: Site) -> dict[str, Any]:
         },
         "newest_html": render("kb/partials/newest.html").render(records=newest, links=links, site=renderer.view),
         "hubs_html": render("kb/partials/hubs.html").render(
-            hubs=shown_hubs, more=len(site.hubs) - len(shown_hubs), links=links, site=renderer.view
+            hubs=shown_hubs,
+            citing={pid: citing_papers(site, pid) for pid in shown_hubs},
+            more=len(site.hubs) - len(shown_hubs),
+            links=links,
+            site=renderer.view,
         ),
         "hub_threshold": site.settings.hub_threshold,
     }

@@ -146,6 +146,21 @@ def locked_urls(root: Path) -> frozenset[str]:
     return frozenset() if lock is None else lock[1]
 
 
+def locked_listing_pages(root: Path) -> tuple[tuple[int, str], ...]:
+    """The lock's entries that are page N of a listing (`.../page/N/`), in the lock's order: found once while the
+    lock is unchanged, since most of its lines are claims."""
+    lock = _lock(root)
+    if lock is None:
+        return ()
+    known = _listing_pages_read.get(root)
+    if known is None or known[0] is not lock[0]:
+        known = _listing_pages_read[root] = (lock[0], tuple(entry for entry in lock[0] if "/page/" in entry[1]))
+    return known[1]
+
+
+_listing_pages_read: dict[Path, tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]] = {}
+
+
 def _lock(root: Path) -> tuple[tuple[tuple[int, str], ...], frozenset[str]] | None:
     """The lock's entries and URL set, parsed once while the file is unchanged: a build reads it four times, and a
     `kb serve` rebuild again."""

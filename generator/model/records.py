@@ -784,8 +784,9 @@ class Claim:
         """Cached: pages, checks and `kb serve` ask it about a million times at 100,000 claims."""
         return arxiv_base(self.paper_id)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
+        """Cached as `paper_base` is: linking asks it of every claim on every `kb serve` rebuild."""
         return arxiv_version(self.paper_id)
 
 

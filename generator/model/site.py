@@ -223,6 +223,11 @@ class Index(Mapping[K, tuple[V, ...]]):
     def __repr__(self) -> str:
         return f"Index({self._data!r})"
 
+    def entries(self) -> Mapping[K, tuple[V, ...]]:
+        """The keys that have entries, as a read-only dict, whose lookups run at C speed: for bulk comparisons
+        (`kb serve` compares two builds' indexes key by key)."""
+        return types.MappingProxyType(self._data)
+
 
 def frozen_mapping(data: Mapping[K, V] | None = None) -> Mapping[K, V]:
     return types.MappingProxyType(dict(data or {}))
@@ -271,6 +276,15 @@ class Site:
         for registry in (self.corpus.externals, self.corpus.syntheses, self.corpus.papers):
             titles.update((record_id, marked_text(loaded.record, "title")) for record_id, loaded in registry.items())
         return titles
+
+    @functools.cached_property
+    def category_papers(self) -> dict[str, list[str]]:
+        """Each category's papers with those of its subcategories, by id: category pages, the taxonomy's counts and
+        the planned listing URLs all need them, so they are gathered once."""
+        return {
+            slug: sorted({pid for s in self.descendants(slug) for pid in self.papers_by_category.get(s, ())})
+            for slug in self.corpus.categories
+        }
 
     def descendants(self, slug: str) -> list[str]:
         found: list[str] = []

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ import jinja2
 
 from generator import urls
 from generator.model.records import Claim, Paper
-from generator.model.site import Edge, Site
+from generator.model.site import Edge, Index, Site
 from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView
 from generator.pipeline.render import (
@@ -102,7 +104,7 @@ class _Indexes:
     """The site's indexes by the names `_Reads` notes, to compare one build's with the next."""
 
     def __init__(self, site: Site, view: SiteView) -> None:
-        self.by_name: dict[str, Mapping[Any, Any]] = {name: getattr(view, name) for name in _PER_RECORD}
+        self.by_name: dict[str, Mapping[Any, Any]] = {name: _entries(getattr(view, name)) for name in _PER_RECORD}
         self.by_name["syntheses"] = view.corpus.syntheses
         self.by_name["title_of"] = site.titles  # a missing id reads as itself, in both builds
 
@@ -117,18 +119,22 @@ class _Indexes:
                 continue
             old = last.by_name[name]
             whole = WHOLE in keys
-            compared = old.keys() | mapping.keys() if whole else keys
-            differ = [key for key in compared if not _same(old.get(key, MISSING), mapping.get(key, MISSING))]
+            compared = list(old.keys() | mapping.keys() if whole else keys)
+            # `is` first, at C speed: an unchanged file gives back the very same record (pipeline/load.py,
+            # validate.py), and comparing two pydantic records field by field is what most comparing would cost
+            olds = list(map(old.get, compared, repeat(MISSING)))
+            news = list(map(mapping.get, compared, repeat(MISSING)))
+            maybe = compress(zip(compared, olds, news, strict=True), map(is_not, olds, news))
+            differ = [key for key, was, now in maybe if was != now]
             if differ and whole:
                 changed.add((name, WHOLE))
             changed.update((name, key) for key in differ)
         return changed
 
 
-def _same(old: Any, new: Any) -> bool:
-    # `is` first: an unchanged file gives back the very same record (pipeline/load.py, validate.py), and
-    # comparing two pydantic records field by field is what most of the comparing would cost
-    return old is new or old == new
+def _entries(index: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """An `Index` as the plain mapping of its entries (a key without entries reads as absent in both builds)."""
+    return index.entries() if isinstance(index, Index) else index
 
 
 @dataclass
@@ -158,6 +164,8 @@ class RenderCache:
     """The claim explorer's parts with what they were made from."""
     paper_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """What each paper page's context was made from besides the citation graph (`_CachingRenderer.paper_page`)."""
+    claim_urls: tuple[list[Claim], list[str]] | None = None
+    """Every claim page's URL, with the claims they were made from (`_CachingRenderer.claim_urls`)."""
     edges: tuple[Edge, ...] | None = None
     """The last build's citation graph: while it is the same, a paper page's context needs only its own inputs."""
     rendered: list[str] = field(default_factory=list)
@@ -225,7 +233,7 @@ class _CachingRenderer(Renderer):
         cache.seen.add(url)
         entry = cache.entries.get(url)
         if entry is not None and _still_valid(entry, template, (kind, title, description), context, self.changed):
-            return dataclasses.replace(entry.page)  # the builder sets record_json and head on its own copy
+            return entry.page.copy()  # the builder sets record_json and head on its own copy
         self.reads.current = set()
         try:
             fresh = super().page(template, url, kind, title, description, **context).spool()  # cached on disk
@@ -236,7 +244,7 @@ class _CachingRenderer(Renderer):
         finally:
             self.reads.current = None
         cache.rendered.append(url)
-        return dataclasses.replace(fresh)
+        return fresh.copy()
 
     def paper_page(self, pid: str) -> RenderedPage:
         """Last build's page without even making its context, when the citation graph is the same and so are
@@ -260,10 +268,17 @@ class _CachingRenderer(Renderer):
             and self.changed.isdisjoint(entry.reads)
         ):
             cache.seen.add(url)
-            page = dataclasses.replace(entry.page)
+            page = entry.page.copy()
             page.record_json = self.paper_json(loaded.record, inputs[2])
             return page
         return super().paper_page(pid)
+
+    def claim_urls(self, claims: list[Claim]) -> list[str]:
+        """Last build's list while the claims are the very same objects, in the same order."""
+        last = self.cache.claim_urls
+        if last is None or last[0] != claims:  # identity first, element by element
+            last = self.cache.claim_urls = (claims, super().claim_urls(claims))
+        return last[1]
 
     def paper_json(self, paper: Paper, claims: tuple[Claim, ...]) -> dict[str, Any]:
         """Last build's data when the record and claims are the very same objects: else each rebuild would dump

@@ -71,10 +71,6 @@ class Pager:
         return sorted({1, self.count, *near})
 
 
-def subtree_papers(site: Site, slug: str) -> list[str]:
-    return sorted({pid for s in site.descendants(slug) for pid in site.papers_by_category.get(s, ())})
-
-
 def cited_by_url(pid: str) -> str:
     """The first page of the papers citing `pid`, in full."""
     return f"{urls.paper_url(pid)}cited-by/"
@@ -95,7 +91,7 @@ def cited_by_papers(site: Site) -> list[str]:
 
 def listing_sizes(site: Site) -> dict[str, int]:
     """Every paginated listing, by the URL of its first page -> how many items it lists."""
-    sizes = {urls.category_url(slug): len(subtree_papers(site, slug)) for slug in site.corpus.categories}
+    sizes = {urls.category_url(slug): len(papers) for slug, papers in site.category_papers.items()}
     sizes["claims/"] = sum(len(claims) for claims in site.claims_by_paper.values())
     sizes["papers/"] = len(site.papers)
     sizes.update({cited_by_url(pid): len(site.cited_by.get(pid, ())) for pid in cited_by_papers(site)})
@@ -123,8 +119,8 @@ def retired_pages(site: Site, sizes: dict[str, int] | None = None) -> dict[str, 
     """
     sizes = listing_sizes(site) if sizes is None else sizes
     retired = {}
-    for _, url in urls.read_lock(site.root) or []:  # in the lock's order: pages list them in this order
-        match = LISTING_PAGE.fullmatch(url) if "/page/" in url else None  # most locked URLs are claims
+    for _, url in urls.locked_listing_pages(site.root):  # in the lock's order: pages list them in this order
+        match = LISTING_PAGE.fullmatch(url)
         if not match or match["first"] not in sizes:
             continue
         first, number = match["first"], int(match["number"])

@@ -206,13 +206,13 @@ ParsedRecord = tuple[RawDocument | None, tuple[Problem, ...]]
 """One record file read: its document (None when it cannot be used) and the located problems that say why."""
 
 
-def parse_record(path: Path, display_path: str) -> ParsedRecord:
+def parse_record(path: Path, display_path: str, stamp: file_names.FileStamp | None = None) -> ParsedRecord:
     """Parse one record file; every refusal is a located problem beside a None document.
 
-    An unchanged file (same `file_stamp`) is parsed once per process, so a `kb serve`
-    rebuild re-parses only the records that were edited; its problems come back with it.
+    An unchanged file (same `file_stamp`, which a caller that has just listed the folder may pass) is parsed once
+    per process, so a `kb serve` rebuild re-parses only the records that were edited; its problems come back with it.
     """
-    return _read_yaml_once(os.path.abspath(path), file_names.file_stamp(path), display_path)
+    return _read_yaml_once(os.path.abspath(path), stamp or file_names.file_stamp(path), display_path)
 
 
 @functools.lru_cache(maxsize=16384)

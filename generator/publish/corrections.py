@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator.model.records import CLAIM_ID_RE, Claim, CorrectionEvent, Synthesis
 from generator.model.site import Corpus, Loaded, Site
 from generator.pipeline.validate import validate_corpus
-from generator.problems import Location, Problems, Severity
+from generator.problems import Location, Problem, Problems, Severity
 from generator.sources.git import BASE_ENV, Published, write_tree
 
 
@@ -51,7 +52,7 @@ def _event_fields(event: CorrectionEvent) -> dict[str, str]:
 
 def _same_text(a: str, b: str) -> bool:
     """Whitespace-only reformatting (e.g. by `kb fmt`) is not a change of a claim."""
-    return " ".join(a.split()) == " ".join(b.split())
+    return a == b or " ".join(a.split()) == " ".join(b.split())
 
 
 def check_corrections(site: Site, base: Published) -> None:
@@ -71,14 +72,25 @@ def check_corrections(site: Site, base: Published) -> None:
         return
     if not base.exists:
         return
-    published = load_base_corpus(base)
-    new_event_claims = _check_events(site, published, base)
-    _check_claims(site, published, base, new_event_claims)
+    inputs = (base.name, base.commit, base.files, tuple(site.corpus.syntheses.items()), tuple(site.corpus.claims))
+    global _last_comparison
+    if _last_comparison is None or _last_comparison[0] != inputs:
+        found = Problems()
+        published = load_base_corpus(base)
+        _check_claims(found, site.corpus, published, base, _check_events(found, site.corpus, published, base))
+        _last_comparison = (inputs, found.since(0))
+    site.problems.extend(_last_comparison[1])
+
+
+_last_comparison: tuple[tuple[Any, ...], tuple[Problem, ...]] | None = None
+"""The last comparison with the base and what it found. The base's records and ledgers are validated again for
+each comparison (seconds at 100,000 claims), so a `kb serve` rebuild reports it again while the base, the syntheses
+and the claims are the same (an unchanged file gives back the very same objects: compared at C speed)."""
 
 
 def _check_event_shape(site: Site) -> None:
     """Checks that need no base: event ids unique in a record, claim ids well formed and known."""
-    current_claims = {claim.claim_id for claim in site.corpus.claims}
+    current_claims = claim_ids(site.corpus)
     for sid, loaded in sorted(site.corpus.syntheses.items()):
         seen: set[str] = set()
         for index, event in enumerate(loaded.record.correction_record.corrections):
@@ -102,15 +114,28 @@ def _check_event_shape(site: Site) -> None:
                 )  # fmt: skip
 
 
+def claim_ids(corpus: Corpus) -> frozenset[str]:
+    """The id of every ledger row. Kept while the rows are the same objects (an unchanged ledger gives them back):
+    at 100,000 claims the set costs more than all the other checks of a `kb serve` rebuild together."""
+    global _claim_ids
+    claims = tuple(corpus.claims)
+    if claims != _claim_ids[0]:
+        _claim_ids = (claims, frozenset(claim.claim_id for claim in claims))
+    return _claim_ids[1]
+
+
+_claim_ids: tuple[tuple[Claim, ...], frozenset[str]] = ((), frozenset())
+
+
 def _record_keys(loaded: Loaded[Synthesis]) -> set[str]:
     """The ids a current synthesis answers to: its own and its former ones."""
     return {loaded.record.id, *loaded.record.aliases}
 
 
-def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
+def _check_events(problems: Problems, corpus: Corpus, published: Corpus, base: Published) -> set[str]:
     """Report removed or rewritten events; return the claim ids named by events new since the base."""
     current_by_key: dict[str, Loaded[Synthesis]] = {}
-    for loaded in site.corpus.syntheses.values():
+    for loaded in corpus.syntheses.values():
         for key in _record_keys(loaded):
             current_by_key.setdefault(key, loaded)
     for sid, old in sorted(published.syntheses.items()):
@@ -120,7 +145,7 @@ def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
         current = current_by_key.get(sid)
         if current is None:
             names = ", ".join(f"`{e.id}`" for e in old_events)
-            site.problems.add(
+            problems.add(
                 "correction-removed", Location(old.doc.path), "correction_record.corrections",
                 f"synthesis {sid}, published in {base.name} with correction event(s) {names}, was removed with its history",
                 "restore the record; a replaced synthesis stays, with correction_record.status: SUPERSEDED",
@@ -129,7 +154,7 @@ def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
         now = {e.id: (i, e) for i, e in enumerate(current.record.correction_record.corrections)}
         for event in old_events:
             if event.id not in now:
-                site.problems.add(
+                problems.add(
                     "correction-removed", current.location("correction_record", "corrections"), "correction_record.corrections",
                     f"correction event `{event.id}` ({event.date}, {event.type}) of {sid} was published in {base.name} "
                     "and is missing now",
@@ -140,7 +165,7 @@ def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
             before, after = _event_fields(event), _event_fields(new)
             changed = [key for key in before if before[key] != after[key]]
             if changed:
-                site.problems.add(
+                problems.add(
                     "correction-rewritten", current.location("correction_record", "corrections", index),
                     f"correction_record.corrections[{index}]",
                     f"correction event `{event.id}` of {sid} was changed after publication in {base.name}; "
@@ -154,7 +179,7 @@ def _check_events(site: Site, published: Corpus, base: Published) -> set[str]:
         for event in old.record.correction_record.corrections
     }
     new_claims: set[str] = set()
-    for loaded in site.corpus.syntheses.values():
+    for loaded in corpus.syntheses.values():
         keys = _record_keys(loaded)
         for event in loaded.record.correction_record.corrections:
             if event.claim_id and not any((key, event.id) in published_events for key in keys):
@@ -185,9 +210,9 @@ def claim_changes(old: Claim, new: Claim) -> list[str]:
     ]
 
 
-def _check_claims(site: Site, published: Corpus, base: Published, corrected: set[str]) -> None:
+def _check_claims(problems: Problems, corpus: Corpus, published: Corpus, base: Published, corrected: set[str]) -> None:
     before: dict[str, Claim] = {claim.claim_id: claim for claim in published.claims}
-    for claim in site.corpus.claims:
+    for claim in corpus.claims:
         old = before.get(claim.claim_id)
         if old is None or claim.claim_id in corrected:
             continue
@@ -200,7 +225,7 @@ def _check_claims(site: Site, published: Corpus, base: Published, corrected: set
             for column, attribute in PROTECTED_FIELDS if column in changed
         ]  # fmt: skip
         kind = "`claim-status-change`" if changed == ["claim_status"] else "`erratum` or `clarification`"
-        site.problems.add(
+        problems.add(
             "claim-change-uncorrected", Location(claim.ledger, claim.row), changed[0],
             f"published claim `{claim.claim_id}` changed ({'; '.join(shown)}) since {base.name} "
             "without a correction event",

@@ -35,7 +35,7 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from pydantic import BaseModel
 
@@ -95,21 +95,46 @@ class Column:
     doc: str
 
 
+@dataclass(eq=False)
+class RowGroup:
+    """Rows of a table made from one record (or from everything, for a table made whole), with what they were
+    made from. `kb serve` keeps a group while its inputs are the same, and with it the text its rows were written
+    as when the table has many groups: an edit to one paper then rewrites the papers table from the others' text."""
+
+    inputs: Any
+    rows: tuple[dict[str, Any], ...]
+    text: dict[str, bytes] = field(default_factory=dict)
+    """The rows as each writer wrote them, by file suffix."""
+
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """Equal for equal rows: pickling is exact (True is not 1, "1" is not 1)."""
+        return hashlib.sha256(pickle.dumps(self.rows, protocol=5)).digest()
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
     rows: tuple[dict[str, Any], ...]
+    groups: tuple[RowGroup, ...] = ()
+    """The rows by the record they come from (`kb serve`); empty when nothing is kept for a rebuild."""
+    arrays: dict[str, tuple[list[Any], Any]] | None = field(default=None, compare=False)
+    """Its Parquet columns by name, each with the values it holds, shared with the next build's table when groups
+    keep their text (`keeps_text`): a title edit then converts the title column only."""
 
     def summary(self) -> TableSummary:
         return TableSummary(self.name, self.description, self.columns, len(self.rows))
 
-    @functools.cached_property
-    def digest(self) -> bytes:
-        """Equal for equal tables: pickling is exact (True is not 1, "1" is not 1) and several times faster
-        than writing the table out."""
-        return hashlib.sha256(pickle.dumps((self.description, self.columns, self.rows), protocol=5)).digest()
+    @property
+    def parts(self) -> tuple[RowGroup, ...]:
+        return self.groups or (RowGroup(None, self.rows),)
+
+    @property
+    def keeps_text(self) -> bool:
+        """Whether its groups keep their written text: worth it when an edit changes one group of many."""
+        return len(self.groups) > 1
 
 
 @dataclass(frozen=True)
@@ -240,38 +265,56 @@ def _unknown_is_null(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ..
     return tuple({key: (None if value == "" else value) for key, value in row.items()} for row in rows)
 
 
-def _source_report_rows(site: Site) -> list[dict[str, Any]]:
+def _reporting(site: Site) -> list[tuple[str, Paper]]:
+    """The papers some outside source reports on: the others have no rows, so they need no group."""
+    return sorted((pid, loaded.record) for pid, loaded in site.papers.items() if loaded.record.reported)
+
+
+def _source_report_rows(site: Site, pid: str, paper: Paper) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for pid in sorted(site.papers):
-        for report in site.papers[pid].record.reported:
-            lists: list[tuple[str, list[tuple[str, str]]]] = [
-                ("label", [("", label) for label in report.labels]),
-                ("statement", [("", statement) for statement in report.statements]),
-                ("citing_paper", [(item.title, item.summary) for item in report.citing_papers]),
-                ("representative_summary", [("", summary) for summary in report.representative_summaries]),
-            ]
-            for kind, items in lists:
-                rows.extend(
-                    {
-                        "paper_id": pid, "source": report.source, "kind": kind, "position": position,
-                        "title": title, "text": text,
-                        "denominator": report.denominator if kind == "statement" else "",
-                    }
-                    for position, (title, text) in enumerate(items, 1)
-                )  # fmt: skip
+    for report in paper.reported:
+        lists: list[tuple[str, list[tuple[str, str]]]] = [
+            ("label", [("", label) for label in report.labels]),
+            ("statement", [("", statement) for statement in report.statements]),
+            ("citing_paper", [(item.title, item.summary) for item in report.citing_papers]),
+            ("representative_summary", [("", summary) for summary in report.representative_summaries]),
+        ]
+        for kind, items in lists:
+            rows.extend(
+                {
+                    "paper_id": pid, "source": report.source, "kind": kind, "position": position,
+                    "title": title, "text": text,
+                    "denominator": report.denominator if kind == "statement" else "",
+                }
+                for position, (title, text) in enumerate(items, 1)
+            )  # fmt: skip
     return rows
 
 
-def _source_flag_rows(site: Site) -> list[dict[str, Any]]:
+def _flagged(site: Site) -> list[tuple[str, Paper | Synthesis]]:
+    """The records with a flagged field, by id: the others have no rows, so they need no group."""
     flagged: list[tuple[str, Paper | Synthesis]] = [
-        *((pid, loaded.record) for pid, loaded in site.papers.items()),
-        *((sid, loaded.record) for sid, loaded in site.corpus.syntheses.items()),
+        *((pid, loaded.record) for pid, loaded in site.papers.items() if loaded.record.source_flags),
+        *((sid, loaded.record) for sid, loaded in site.corpus.syntheses.items() if loaded.record.source_flags),
     ]
+    return sorted(flagged, key=lambda item: item[0])
+
+
+def _source_flag_rows(site: Site, rid: str, record: Paper | Synthesis) -> list[dict[str, Any]]:
     return [
         {"record_id": rid, "field": field, "truncated": flag.truncated, "suspect": flag.suspect}
-        for rid, record in sorted(flagged, key=lambda item: item[0])
         for field, flag in sorted(record.source_flags.items())
     ]
+
+
+@dataclass
+class KnownTable:
+    """A table as the last build made it: its groups by key, what every row may show, and its files."""
+
+    shared: Any
+    groups: dict[Any, RowGroup]
+    table: Table
+    files: list[DataFile] | None = None
 
 
 @dataclass
@@ -279,74 +322,86 @@ class KnownRelease:
     """`kb serve`: what earlier builds made of the data release, reused while what it is made from is the same.
     Building, digesting and writing every table was a third of a rebuild at 10,000 papers."""
 
-    tables: dict[str, tuple[Any, Table]] = field(default_factory=dict)
-    """Each table, by name, with its inputs (`TableSource.inputs`), compared by identity first."""
-    files: dict[str, tuple[bytes, list[DataFile]]] = field(default_factory=dict)
-    """The files each table was last written to, by the digest of its rows."""
-    turtle: tuple[Any, DataFile] | None = None
-    """The CiTO file with what it was made from."""
+    tables: dict[str, KnownTable] = field(default_factory=dict)
+    """Each table, by name."""
+    turtle: KnownTurtle | None = None
+    """The CiTO file, its parts and what they were made from."""
+    schemas: list[DataFile] = field(default_factory=list)
+    """The schema files, made from the code alone."""
+
+
+Rows = Callable[[Site, Any, Any], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class TableSource:
-    """One table of the release: its rows and what they are made from. `inputs` holds records, claims and edges
-    themselves, so an unchanged file (which gives back the very same objects) compares by identity."""
+    """One table of the release, as groups of rows. `groups` gives each group's key and inputs in table order;
+    the inputs hold records, claims and edges themselves, so an unchanged file (which gives back the very same
+    objects) compares by identity. `rows` makes a group's rows from its key and inputs; `shared` is what any row
+    may show besides (when it changes, every group is made again)."""
 
     name: str
     description: str
     columns: tuple[Column, ...]
-    rows: Callable[[Site], list[dict[str, Any]]]
-    inputs: Callable[[Site], Any]
+    groups: Callable[[Site], Iterable[tuple[Any, Any]]]
+    rows: Rows
+    shared: Callable[[Site], Any] = lambda site: None
 
 
-def _paper_rows(site: Site) -> list[dict[str, Any]]:
-    settings = site.settings
-    return [
-        {
-            "id": pid, "title": p.title, "authors": _join(p.authors), "authors_complete": p.authors_complete,
-            "year": p.year, "venue": p.venue, "summary": p.summary, "abstract": p.abstract,
-            "taxonomy": _join(p.taxonomy), "versions": _join(p.versions), "doi": p.links.doi, "status": p.status,
-            "retracted": pid in site.retracted_papers, "added": p.added or "",
-            "url": absolute_url(settings, urls.paper_url(pid)),
-        }
-        for pid, p in ((pid, site.papers[pid].record) for pid in sorted(site.papers))
-    ]  # fmt: skip
+def _whole(rows: Callable[[Site], list[dict[str, Any]]]) -> Rows:
+    """A table made whole, as one group: its rows are sorted across records."""
+    return lambda site, key, inputs: rows(site)
 
 
-def _synthesis_rows(site: Site) -> list[dict[str, Any]]:
-    settings = site.settings
-    return [
-        {
-            "id": sid, "title": s.title, "abstract": s.abstract, "research_question": s.research_question,
-            "taxonomy": _join(s.taxonomy), "papers": _join(s.papers),
-            "verification_level": s.verification_level.paper_level, "verification_label": s.verification_level.label,
-            "source_grounded_claims": s.verification_level.source_grounded_claims,
-            "claim_record_source": s.verification_level.claim_record_source,
-            "quality_tier": s.quality_tier.tier, "quality_tier_basis": s.quality_tier.basis,
-            **s.quality_dimensions.model_dump(),
-            "correction_status": s.correction_record.status, "correction_count": s.correction_record.correction_count,
-            "manifest_contract": s.correction_record.manifest_contract,
-            "correction_contract": s.correction_record.correction_contract,
-            "publisher": s.provenance.publisher, "public_provenance_level": s.provenance.public_provenance.level,
-            "public_provenance_label": s.provenance.public_provenance.label,
-            "report_artifact": s.provenance.report_artifact, "external_record": s.provenance.external_record,
-            "claim_lineage": s.provenance.claim_lineage, "review_method": s.provenance.review_method,
-            "quality_guide": s.provenance.quality_guide, "provenance_contract": s.provenance.provenance_contract,
-            "provenance_note": s.provenance.note, "aliases": _join(s.aliases),
-            "added": s.added or "", "url": absolute_url(settings, urls.synthesis_url(sid)),
-        }
-        for sid, s in ((sid, site.corpus.syntheses[sid].record) for sid in sorted(site.corpus.syntheses))
-    ]  # fmt: skip
+def _paper_rows(site: Site, pid: str, inputs: tuple[Paper, bool]) -> list[dict[str, Any]]:
+    p, retracted = inputs
+    return [{
+        "id": pid, "title": p.title, "authors": _join(p.authors), "authors_complete": p.authors_complete,
+        "year": p.year, "venue": p.venue, "summary": p.summary, "abstract": p.abstract,
+        "taxonomy": _join(p.taxonomy), "versions": _join(p.versions), "doi": p.links.doi, "status": p.status,
+        "retracted": retracted, "added": p.added or "",
+        "url": absolute_url(site.settings, urls.paper_url(pid)),
+    }]  # fmt: skip
 
 
-def _correction_rows(site: Site) -> list[dict[str, Any]]:
+def _per_paper_retracted(site: Site) -> list[tuple[str, tuple[Paper, bool]]]:
+    papers, retracted = site.papers, site.retracted_papers
+    return [(pid, (papers[pid].record, pid in retracted)) for pid in sorted(papers)]
+
+
+def _per_synthesis(site: Site) -> list[tuple[str, Synthesis]]:
+    return [(sid, site.corpus.syntheses[sid].record) for sid in sorted(site.corpus.syntheses)]
+
+
+def _synthesis_rows(site: Site, sid: str, s: Synthesis) -> list[dict[str, Any]]:
+    return [{
+        "id": sid, "title": s.title, "abstract": s.abstract, "research_question": s.research_question,
+        "taxonomy": _join(s.taxonomy), "papers": _join(s.papers),
+        "verification_level": s.verification_level.paper_level, "verification_label": s.verification_level.label,
+        "source_grounded_claims": s.verification_level.source_grounded_claims,
+        "claim_record_source": s.verification_level.claim_record_source,
+        "quality_tier": s.quality_tier.tier, "quality_tier_basis": s.quality_tier.basis,
+        **s.quality_dimensions.model_dump(),
+        "correction_status": s.correction_record.status, "correction_count": s.correction_record.correction_count,
+        "manifest_contract": s.correction_record.manifest_contract,
+        "correction_contract": s.correction_record.correction_contract,
+        "publisher": s.provenance.publisher, "public_provenance_level": s.provenance.public_provenance.level,
+        "public_provenance_label": s.provenance.public_provenance.label,
+        "report_artifact": s.provenance.report_artifact, "external_record": s.provenance.external_record,
+        "claim_lineage": s.provenance.claim_lineage, "review_method": s.provenance.review_method,
+        "quality_guide": s.provenance.quality_guide, "provenance_contract": s.provenance.provenance_contract,
+        "provenance_note": s.provenance.note, "aliases": _join(s.aliases),
+        "added": s.added or "", "url": absolute_url(site.settings, urls.synthesis_url(sid)),
+    }]  # fmt: skip
+
+
+def _correction_rows(site: Site, sid: str, s: Synthesis) -> list[dict[str, Any]]:
     return [
         {
             "synthesis_id": sid, "event_id": e.id, "date": e.date, "type": e.type, "description": e.description,
             "claim_id": e.claim_id,
         }
-        for sid in sorted(site.corpus.syntheses)
-        for e in site.corpus.syntheses[sid].record.correction_record.corrections
+        for e in s.correction_record.corrections
     ]  # fmt: skip
 
 
@@ -371,69 +426,99 @@ def _citation_rows(site: Site) -> list[dict[str, Any]]:
     ]
 
 
-def _taxonomy_rows(site: Site) -> list[dict[str, Any]]:
-    return [
-        {
-            "slug": slug, "title": c.title, "description": c.description, "parent": _join(c.parent_slugs),
-            "url": absolute_url(site.settings, urls.category_url(slug)),
-        }
-        for slug, c in sorted(site.corpus.categories.items())
-    ]  # fmt: skip
+def _taxonomy_rows(site: Site, slug: str, c: Category) -> list[dict[str, Any]]:
+    return [{
+        "slug": slug, "title": c.title, "description": c.description, "parent": _join(c.parent_slugs),
+        "url": absolute_url(site.settings, urls.category_url(slug)),
+    }]  # fmt: skip
+
+
+def _settings(site: Site) -> Any:
+    return site.settings
 
 
 TABLES = (
     TableSource(
-        "papers", "One row per paper record.", PAPER_COLUMNS, _paper_rows,
-        lambda site: (dict(site.papers), site.retracted_papers, site.settings),
+        "papers", "One row per paper record.", PAPER_COLUMNS, _per_paper_retracted, _paper_rows, _settings
     ),
     TableSource(
-        "syntheses", "One row per synthesis record, every field.", SYNTHESIS_COLUMNS, _synthesis_rows,
-        lambda site: (dict(site.corpus.syntheses), site.settings),
+        "syntheses", "One row per synthesis record, every field.", SYNTHESIS_COLUMNS, _per_synthesis,
+        _synthesis_rows, _settings,
     ),
     TableSource(
-        "synthesis_corrections", "One row per correction event of a synthesis.", CORRECTION_COLUMNS, _correction_rows,
-        lambda site: dict(site.corpus.syntheses),
+        "synthesis_corrections", "One row per correction event of a synthesis.", CORRECTION_COLUMNS, _per_synthesis,
+        _correction_rows,
     ),
     TableSource(
         "claims", "One row per ledger claim: the nine ledger columns and where the row is.", CLAIM_COLUMNS,
-        _claim_rows, lambda site: (dict(site.claims_by_paper), site.retracted_papers),
+        lambda site: [(None, (dict(site.claims_by_paper), site.retracted_papers))], _whole(_claim_rows),
     ),
     TableSource(
-        "citations", "One row per citation between corpus works.", CITATION_COLUMNS, _citation_rows,
-        lambda site: site.edges,
+        "citations", "One row per citation between corpus works.", CITATION_COLUMNS,
+        lambda site: [(None, site.edges)], _whole(_citation_rows),
     ),
     TableSource(
         "taxonomy", "One row per category of the taxonomy; categories and descriptions are editorial.",
-        TAXONOMY_COLUMNS, _taxonomy_rows, lambda site: (dict(site.corpus.categories), site.settings),
+        TAXONOMY_COLUMNS, lambda site: sorted(site.corpus.categories.items()), _taxonomy_rows, _settings,
     ),
     TableSource(
         "source_reports",
         "What outside sources report about a paper (labels, statements, the papers they list), one row per "
         "item, in each source's order; kept apart from this knowledge base's own counts.",
-        SOURCE_REPORT_COLUMNS, _source_report_rows, lambda site: dict(site.papers),
+        SOURCE_REPORT_COLUMNS, _reporting, _source_report_rows,
     ),
     TableSource(
         "source_flags", "One row per record field whose text is cut off or doubtful in its source.",
-        SOURCE_FLAG_COLUMNS, _source_flag_rows, lambda site: (dict(site.papers), dict(site.corpus.syntheses)),
+        SOURCE_FLAG_COLUMNS, _flagged, _source_flag_rows,
     ),
 )  # fmt: skip
 
 
 def build_tables(site: Site, known: KnownRelease | None = None) -> list[Table]:
-    """Every table of the release; with `known` (`kb serve`), a table whose inputs are those of last build is
-    last build's table."""
-    tables = []
-    for source in TABLES:
-        inputs = source.inputs(site) if known is not None else None
-        last = known.tables.get(source.name) if known is not None else None
-        if last is not None and last[0] == inputs:
-            tables.append(last[1])
-            continue
-        table = Table(source.name, source.description, source.columns, _unknown_is_null(source.rows(site)))
-        if known is not None:
-            known.tables[source.name] = (inputs, table)
-        tables.append(table)
-    return tables
+    """Every table of the release; with `known` (`kb serve`), made from last build's where it can be."""
+    if known is None:
+        return [
+            Table(source.name, source.description, source.columns, _unknown_is_null(
+                row for key, inputs in source.groups(site) for row in source.rows(site, key, inputs)
+            ))
+            for source in TABLES
+        ]  # fmt: skip
+    return [_kept_table(site, source, known) for source in TABLES]
+
+
+def _kept_table(site: Site, source: TableSource, known: KnownRelease) -> Table:
+    """A group whose inputs are those of last build is last build's group; one made again with the very rows it
+    had is still last build's group; and a table all of whose groups are last build's is last build's table, so
+    `release_files` reuses its files."""
+    shared = source.shared(site)
+    last = known.tables.get(source.name)
+    kept = last.groups if last is not None and last.shared == shared else {}
+    groups: dict[Any, RowGroup] = {}
+    ordered: list[RowGroup] = []
+    for key, inputs in source.groups(site):
+        group = kept.get(key)
+        if group is None or (group.inputs is not inputs and group.inputs != inputs):  # records compare slowly
+            fresh = RowGroup(inputs, _unknown_is_null(source.rows(site, key, inputs)))
+            if group is None or group.digest != fresh.digest:
+                group = fresh
+            else:
+                group.inputs = inputs  # compared by identity next time
+        groups[key] = group
+        ordered.append(group)
+    if (
+        last is not None
+        and len(ordered) == len(last.table.groups)
+        and all(map(operator.is_, ordered, last.table.groups))
+    ):
+        known.tables[source.name] = KnownTable(shared, groups, last.table, last.files)
+        return last.table
+    rows = tuple(row for group in ordered for row in group.rows)
+    arrays = None
+    if len(ordered) > 1:  # as `Table.keeps_text`
+        arrays = last.table.arrays if last is not None and last.table.arrays is not None else {}
+    table = Table(source.name, source.description, source.columns, rows, tuple(ordered), arrays)
+    known.tables[source.name] = KnownTable(shared, groups, table)
+    return table
 
 
 # --- writers ----------------------------------------------------------------------------------------
@@ -462,12 +547,41 @@ def _row_values(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     return (lambda row: (fetch(row),)) if len(table.columns) == 1 else fetch
 
 
+RowWriter = Callable[[TextIO, Iterable[dict[str, Any]]], object]
+
+
+def _write_rows(
+    out: TextIO, table: Table, groups: Iterable[RowGroup], suffix: str, write: RowWriter, between: str
+) -> None:
+    """The rows of `groups` as `write` writes them, `between` two groups: straight to `out`, or from the text the
+    groups keep (`Table.keeps_text`), encoded once, joined and written at once."""
+    if table.keeps_text:
+        out.flush()
+        out.buffer.write(between.encode("utf-8").join([_kept_text(group, suffix, write) for group in groups]))
+        return
+    for index, group in enumerate(groups):
+        out.write(between if index else "")
+        write(out, group.rows)
+
+
+def _kept_text(group: RowGroup, suffix: str, write: RowWriter) -> bytes:
+    text = group.text.get(suffix)
+    if text is None:
+        buffer = io.StringIO()
+        write(buffer, group.rows)
+        text = group.text[suffix] = buffer.getvalue().encode("utf-8")
+    return text
+
+
 def table_csv(table: Table, out: BinaryIO) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([column.name for column in table.columns])
+    csv.writer(text, lineterminator="\r\n").writerow([column.name for column in table.columns])
     values = _row_values(table)
-    writer.writerows(map(_csv_cell, values(row)) for row in table.rows)
+
+    def write(into: TextIO, rows: Iterable[dict[str, Any]]) -> None:
+        csv.writer(into, lineterminator="\r\n").writerows(map(_csv_cell, values(row)) for row in rows)
+
+    _write_rows(text, table, table.parts, "csv", write, "")
     text.detach()  # flushes; `out` stays open
 
 
@@ -481,11 +595,17 @@ def table_json(table: Table, out: BinaryIO) -> None:
         return
     keys = [f"  {encode_basestring(column.name)}: " for column in table.columns]
     values = _row_values(table)
-    out.write(b"[\n")
-    for index, row in enumerate(table.rows):
-        body = ",\n".join(map(operator.add, keys, map(_json_cell, values(row))))
-        out.write(((",\n" if index else "") + " {\n" + body + "\n }").encode("utf-8"))
-    out.write(b"\n]\n")
+
+    def write(into: TextIO, rows: Iterable[dict[str, Any]]) -> None:
+        for index, row in enumerate(rows):
+            body = ",\n".join(map(operator.add, keys, map(_json_cell, values(row))))
+            into.write((",\n" if index else "") + " {\n" + body + "\n }")
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    text.write("[\n")
+    _write_rows(text, table, [group for group in table.parts if group.rows], "json", write, ",\n")
+    text.write("\n]\n")
+    text.detach()
 
 
 def _json_cell(value: object) -> str:
@@ -504,9 +624,15 @@ def table_parquet(table: Table, out: BinaryIO) -> None:
     pa.set_memory_pool(pa.system_memory_pool())
     arrow_types = {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_()}
     schema = pa.schema([pa.field(column.name, arrow_types[column.type], nullable=True) for column in table.columns])
-    arrays = [
-        pa.array([row[column.name] for row in table.rows], type=arrow_types[column.type]) for column in table.columns
-    ]
+    arrays = []
+    for column in table.columns:
+        values = list(map(operator.itemgetter(column.name), table.rows))
+        kept = table.arrays.get(column.name) if table.arrays is not None else None
+        if kept is None or kept[0] != values:
+            kept = (values, pa.array(values, type=arrow_types[column.type]))
+            if table.arrays is not None:
+                table.arrays[column.name] = kept
+        arrays.append(kept[1])
     pq.write_table(pa.Table.from_arrays(arrays, schema=schema), out, compression="snappy", write_statistics=False)
 
 
@@ -540,8 +666,9 @@ def work_iri(site: Site, work_id: str) -> str:
     return paper_iri(work_id)
 
 
-def citations_turtle(site: Site, citations: Table) -> bytes:
-    lines = [
+_TURTLE_PROLOGUE = "".join(
+    line + "\n"
+    for line in [
         "# Citations between works of this knowledge base, in CiTO (http://purl.org/spar/cito/).",
         "# Every citation is stated as cito:cites; a recorded role and polarity add one property each:",
         *(f"#   role {role} -> cito:{prop}" for role, prop in CITO_ROLE.items()),
@@ -553,12 +680,31 @@ def citations_turtle(site: Site, citations: Table) -> bytes:
         f"@prefix dcterms: {_iri('http://purl.org/dc/terms/')} .",
         "",
     ]
+)
+
+
+@dataclass
+class KnownTurtle:
+    """The CiTO file's parts as the last build made them: the works and their statements, made from the citations
+    table and where the works live (`shared`), and each work's title line by its title."""
+
+    citations: Table
+    shared: Any
+    works: list[str]
+    iris: dict[str, str]
+    statements: str
+    title_lines: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each work's `dcterms:title` line, with the title it states."""
+    titles: list[str] | None = None
+    file: DataFile | None = None
+    """The file, made from `titles`."""
+
+
+def _turtle_parts(site: Site, citations: Table, shared: Any) -> KnownTurtle:
+    """The works the citations name, their IRIs (once per work, not twice per citation) and the citations."""
     works = sorted({row["citing"] for row in citations.rows} | {row["target"] for row in citations.rows})
-    iris = {work: _iri(work_iri(site, work)) for work in works}  # once per work, not twice per citation
-    for work in works:
-        lines.append(f"{iris[work]} dcterms:title {_literal(site.title_of(work))} .")
-    if works:
-        lines.append("")
+    iris = {work: _iri(work_iri(site, work)) for work in works}
+    statements = []
     for row in citations.rows:
         target = iris[row["target"]]
         properties = ["cites"]
@@ -568,8 +714,27 @@ def citations_turtle(site: Site, citations: Table) -> bytes:
         if polarity:
             properties.append(polarity)
         objects = " ;\n    ".join(f"cito:{prop} {target}" for prop in properties)
-        lines.append(f"{iris[row['citing']]} {objects} .")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        statements.append(f"{iris[row['citing']]} {objects} .\n")
+    return KnownTurtle(citations, shared, works, iris, "".join(statements))
+
+
+def _title_line(parts: KnownTurtle, work: str, title: str) -> str:
+    known = parts.title_lines.get(work)
+    if known is None or known[0] != title:
+        known = parts.title_lines[work] = (title, f"{parts.iris[work]} dcterms:title {_literal(title)} .\n")
+    return known[1]
+
+
+def _turtle(parts: KnownTurtle, titles: list[str]) -> bytes:
+    if not parts.works:
+        return _TURTLE_PROLOGUE.encode("utf-8")
+    lines = map(functools.partial(_title_line, parts), parts.works, titles)
+    return "".join([_TURTLE_PROLOGUE, *lines, "\n", parts.statements]).encode("utf-8")
+
+
+def citations_turtle(site: Site, citations: Table) -> bytes:
+    parts = _turtle_parts(site, citations, None)
+    return _turtle(parts, [site.title_of(work) for work in parts.works])
 
 
 # --- release manifest and page ------------------------------------------------------------------
@@ -666,7 +831,7 @@ def checksums(files: Iterable[DataFile]) -> bytes:
 
 def release_files(site: Site, tables: list[Table], known: KnownRelease | None = None) -> list[DataFile]:
     """Every file of the data release, SHA256SUMS last; deterministic for a given corpus. With `known`
-    (`kb serve`), a table whose rows are those of last build keeps last build's files."""
+    (`kb serve`), a table that is last build's keeps last build's files."""
     files: list[DataFile] = []
     writers: list[tuple[str, Callable[[Table, BinaryIO], None], str]] = [
         ("csv", table_csv, "CSV, formula cells neutralised"),
@@ -681,25 +846,19 @@ def release_files(site: Site, tables: list[Table], known: KnownRelease | None = 
         ]
 
     for table in tables:
-        if known is None:  # `kb build`: nothing reuses them, so no digest (1 s for the claims table at 10k)
+        if known is None:
             files.extend(table_files(table))
             continue
-        digest = table.digest
-        last = known.files.get(table.name)
-        if last is None or last[0] != digest:
-            last = known.files[table.name] = (digest, table_files(table))
-        files.extend(last[1])
+        kept = known.tables[table.name]
+        if kept.files is None:
+            kept.files = table_files(table)
+        files.extend(kept.files)
     files.append(_cito_file(site, next(table for table in tables if table.name == "citations"), known))
-    for name, text in sorted(render_schemas().items()):
-        files.append(
-            DataFile.spooled(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record.")
-        )
-    table_schema = schema_files()[LEDGER_TABLE_SCHEMA].encode("utf-8")
-    files.append(
-        DataFile.spooled(
-            f"schema/{LEDGER_TABLE_SCHEMA}", table_schema, "Frictionless Table Schema of the claim ledgers."
-        )
-    )
+    if known is None:
+        files.extend(_schema_files())
+    else:
+        known.schemas = known.schemas or _schema_files()
+        files.extend(known.schemas)
     files.append(
         DataFile.spooled(
             "dataset.jsonld", dataset_jsonld(site, files), "schema.org Dataset description of this release."
@@ -711,15 +870,31 @@ def release_files(site: Site, tables: list[Table], known: KnownRelease | None = 
     return files
 
 
+def _schema_files() -> list[DataFile]:
+    """The record schemas and the ledgers' Table Schema: made from the code alone."""
+    files = [
+        DataFile.spooled(f"schema/{name}", text.encode("utf-8"), f"JSON Schema of the {name.split('.')[0]} record.")
+        for name, text in sorted(render_schemas().items())
+    ]
+    table_schema = schema_files()[LEDGER_TABLE_SCHEMA].encode("utf-8")
+    description = "Frictionless Table Schema of the claim ledgers."
+    return [*files, DataFile.spooled(f"schema/{LEDGER_TABLE_SCHEMA}", table_schema, description)]
+
+
 def _cito_file(site: Site, citations: Table, known: KnownRelease | None) -> DataFile:
-    """The citations as CiTO Turtle: made from the citations table, the works' titles and where they live."""
-    inputs = (citations, site.titles, dict(site.corpus.externals), site.settings) if known is not None else None
-    if known is not None and known.turtle is not None and known.turtle[0] == inputs:
-        return known.turtle[1]
-    made = DataFile.spooled("citations-cito.ttl", citations_turtle(site, citations), "Citations in CiTO, as Turtle.")
-    if known is not None:
-        known.turtle = (inputs, made)
-    return made
+    """The citations as CiTO Turtle: made from the citations table, the works' titles and where they live. With
+    `known`, a title edit makes one title line again, not the statements of every citation."""
+    description = "Citations in CiTO, as Turtle."
+    if known is None:
+        return DataFile.spooled("citations-cito.ttl", citations_turtle(site, citations), description)
+    shared = (dict(site.corpus.externals), site.settings)
+    parts = known.turtle
+    if parts is None or parts.citations is not citations or parts.shared != shared:
+        parts = known.turtle = _turtle_parts(site, citations, shared)
+    titles = [site.title_of(work) for work in parts.works]
+    if parts.file is None or parts.titles != titles:
+        parts.titles, parts.file = titles, DataFile.spooled("citations-cito.ttl", _turtle(parts, titles), description)
+    return parts.file
 
 
 @dataclass(frozen=True)

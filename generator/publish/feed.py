@@ -19,12 +19,14 @@ of an unchanged corpus is byte-for-byte the same.
 
 from __future__ import annotations
 
+import heapq
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 
 from generator import urls
-from generator.model.records import marked_text
+from generator.model.records import Paper, marked_text
 from generator.model.site import Site
 from generator.pipeline.render import Output, Renderer, StaticFile
 from generator.problems import Location
@@ -54,24 +56,32 @@ class FeedEntry:
     categories: tuple[str, ...]
 
 
+def _paper_entry(pid: str, paper: Paper) -> FeedEntry | None:
+    if not paper.added:
+        return None
+    url = urls.paper_url(pid)
+    summary = paper.summary or f"Record of arXiv:{pid} added to the knowledge base."
+    return FeedEntry(
+        paper.added, "paper", url, f"New paper: {marked_text(paper, 'title')}", summary, url, ("new-record", "paper")
+    )
+
+
+_paper_entries: dict[str, tuple[Paper, FeedEntry | None]] = {}
+"""Each paper's entry with the record it was made from: `kb serve` makes again only those of edited papers."""
+
+
 def collect_entries(site: Site) -> list[FeedEntry]:
+    global _paper_entries
     entries: list[FeedEntry] = []
+    made: dict[str, tuple[Paper, FeedEntry | None]] = {}
     for pid, loaded in site.papers.items():
-        paper = loaded.record
-        if paper.added:
-            url = urls.paper_url(pid)
-            summary = paper.summary or f"Record of arXiv:{pid} added to the knowledge base."
-            entries.append(
-                FeedEntry(
-                    paper.added,
-                    "paper",
-                    url,
-                    f"New paper: {marked_text(paper, 'title')}",
-                    summary,
-                    url,
-                    ("new-record", "paper"),
-                )
-            )
+        known = _paper_entries.get(pid)
+        if known is None or known[0] is not loaded.record:
+            known = (loaded.record, _paper_entry(pid, loaded.record))
+        made[pid] = known
+        if known[1] is not None:
+            entries.append(known[1])
+    _paper_entries = made
     for sid, loaded_synthesis in site.corpus.syntheses.items():
         synthesis = loaded_synthesis.record
         url = urls.synthesis_url(sid)
@@ -92,7 +102,7 @@ def collect_entries(site: Site) -> list[FeedEntry]:
         return entry.date, entry.kind, entry.key
 
     # The cap keeps the newest new records only: every correction is announced, however old its date.
-    new_records = sorted((e for e in entries if e.kind != "correction"), key=newest_first, reverse=True)[:MAX_ENTRIES]
+    new_records = heapq.nlargest(MAX_ENTRIES, (e for e in entries if e.kind != "correction"), key=newest_first)
     corrections = [e for e in entries if e.kind == "correction"]
     return sorted([*new_records, *corrections], key=newest_first, reverse=True)
 
@@ -104,24 +114,24 @@ def check_dates(site: Site, build_date: str) -> None:
     """
     if not build_date:
         return
-    dated: list[tuple[str, Location, str]] = []
+    late: list[tuple[str, Location, str]] = []  # located only when late: 10,000 lookups a build otherwise
     for loaded in site.papers.values():
-        if loaded.record.added:
-            dated.append((loaded.record.added, loaded.location("added"), "added"))
+        if (loaded.record.added or "") > build_date:
+            late.append((loaded.record.added or "", loaded.location("added"), "added"))
     for loaded_synthesis in site.corpus.syntheses.values():
-        if loaded_synthesis.record.added:
-            dated.append((loaded_synthesis.record.added, loaded_synthesis.location("added"), "added"))
+        if (loaded_synthesis.record.added or "") > build_date:
+            late.append((loaded_synthesis.record.added or "", loaded_synthesis.location("added"), "added"))
         for index, event in enumerate(loaded_synthesis.record.correction_record.corrections):
-            where = ("correction_record", "corrections", index, "date")
-            dated.append(
-                (event.date, loaded_synthesis.location(*where), f"correction_record.corrections[{index}].date")
-            )
-    for date, location, field_name in dated:
-        if date > build_date:
-            site.problems.add(
-                "date-in-future", location, field_name, f"{date} is later than the build date {build_date}",
-                "use the date the change was made",
-            )  # fmt: skip
+            if event.date > build_date:
+                where = ("correction_record", "corrections", index, "date")
+                late.append(
+                    (event.date, loaded_synthesis.location(*where), f"correction_record.corrections[{index}].date")
+                )
+    for date, location, field_name in late:
+        site.problems.add(
+            "date-in-future", location, field_name, f"{date} is later than the build date {build_date}",
+            "use the date the change was made",
+        )  # fmt: skip
 
 
 def _timestamp(date: str) -> str:
@@ -169,6 +179,15 @@ def render_feed(site: Site, entries: list[FeedEntry]) -> bytes:
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+_rendered: tuple[list[FeedEntry], Any, bytes] | None = None
+"""The last feed with its entries and settings: `kb serve` renders it again only when they change. Its bytes, not
+its spooled file: a spool file lives only while a build refers to it (tests/test_streaming.py)."""
+
+
 def build_feed(renderer: Renderer, output: Output) -> None:
+    global _rendered
     site = renderer.site
-    output.files.append(StaticFile.spooled(FEED_PATH, render_feed(site, collect_entries(site))))
+    entries = collect_entries(site)
+    if _rendered is None or _rendered[0] != entries or _rendered[1] != site.settings:
+        _rendered = (entries, site.settings, render_feed(site, entries))
+    output.files.append(StaticFile.spooled(FEED_PATH, _rendered[2]))

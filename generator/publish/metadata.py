@@ -356,7 +356,7 @@ def render_head(
     records, claims = context if context is not None else _records(renderer, [page])
     values = None
     if known is not None:
-        inputs = _paper_head_inputs(renderer.site, page, records)
+        inputs = _head_inputs(renderer.site, page, records)
         if inputs is None:
             values = head_context(renderer, page, claims, records)
             inputs = _head_digest(page, values)
@@ -371,15 +371,18 @@ def render_head(
         known[page.url] = (inputs, page.head_body)
 
 
-def _paper_head_inputs(site: Site, page: RenderedPage, records: dict[str, Any]) -> tuple[Any, ...] | None:
-    """What a paper page's head is made from (`paper_meta`, `paper_jsonld`) besides what every page shares
-    (settings, taxonomy, templates: a change there empties `known`). Compared record by identity first, so a
-    rebuild need not make and digest the JSON-LD and meta tags of 10,000 papers to find the one that changed."""
+def _head_inputs(site: Site, page: RenderedPage, records: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What the head of a paper page (`paper_meta`, `paper_jsonld`) or of a page that describes no record is made
+    from, besides what every page shares (settings, taxonomy, templates: a change there empties `known`). Compared
+    record and claims by identity first, so a rebuild need not make and digest the JSON-LD and meta tags of 10,000
+    papers and 2,000 listing pages to find the one that changed. None for other pages: their heads are digested."""
+    if page.kind in PLAIN_KINDS:
+        return page.head_body, page.url, page.title, page.description, page.kind
     record = records.get(page.url)
     if page.kind != "paper" or not isinstance(record, Paper):
         return None
-    claim_ids = tuple(claim.claim_id for claim in site.claims_by_paper.get(record.id, ()))
-    return page.head_body, page.url, page.title, page.description, record, claim_ids
+    claims = site.claims_by_paper[record.id]  # the very claims, compared by identity first
+    return page.head_body, page.url, page.title, page.description, record, claims
 
 
 def _head_digest(page: RenderedPage, values: dict[str, Any]) -> tuple[Any, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -31,6 +32,7 @@ from generator.pipeline import listings
 from generator.pipeline.contexts import template_vars
 from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile
 from generator.problems import Location, Problems, Severity
+from generator.publish.corrections import claim_ids
 from generator.sources.git import Published
 from generator.urls import LOCK_NAME, locked_urls, parse_lock, read_lock  # the lock is read below the pipeline too
 
@@ -105,7 +107,8 @@ INDEX_URLS = tuple(urls.INDEX_URLS.values())
 def url_state(site: Site) -> UrlState:
     """The URLs a full build serves, planned from the model alone, so `kb validate` renders nothing.
 
-    tests/test_architecture.py checks the plan against what a real build renders.
+    tests/test_architecture.py checks the plan against what a real build renders. Whatever of the site it (or a
+    listing it asks) reads must be in `planning_inputs`, or a `kb serve` rebuild could miss a lost URL.
     """
     pages = {
         *(urls.paper_url(pid) for pid in site.papers),
@@ -151,7 +154,7 @@ def redirect_html(
 
 def _retractions(site: Site) -> dict[str, tuple[str, CorrectionEvent]]:
     """Claim id -> (synthesis id, event) for `retraction` events naming a claim no ledger has any more."""
-    current = {claim.claim_id for claim in site.corpus.claims}
+    current = claim_ids(site.corpus)
     found: dict[str, tuple[str, CorrectionEvent]] = {}
     for sid, loaded in sorted(site.corpus.syntheses.items()):
         for event in loaded.record.correction_record.corrections:
@@ -279,22 +282,83 @@ def report_url_problems(problems: Problems, lost: list[tuple[int, str]], new: li
 
 def check_planned_urls(site: Site) -> None:
     """Run in every build and `kb validate`: lost locked URLs are errors, unlocked new ones warnings."""
+    found = _url_check(site)
+    for cause in found.follow_ons:
+        site.problems.follow_on(cause, "published URL(s) of records that did not load (served again once they load)")
+    report_url_problems(site.problems, found.lost, found.new, found.lock_exists)
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """What `check_planned_urls` reports, with everything of the site it was found from."""
+
+    inputs: tuple[Any, ...]
+    lost: list[tuple[int, str]]  # lost URLs whose record loaded: errors
+    follow_ons: list[str]  # for each lost URL of a record that did not load, the file whose errors say why
+    new: list[str]
+    lock_exists: bool
+
+
+def planning_inputs(site: Site) -> tuple[Any, ...]:
+    """Everything of the site that `url_state`, `compare` and `unloaded_urls` read, as values compared with `==`.
+
+    Two builds with equal inputs plan the same URLs and lose the same ones. Claims compare by identity first (an
+    unchanged ledger gives back the very same objects), so at 100,000 claims this costs milliseconds where planning
+    costs half a second. An edit to a record's text (a title, a summary) leaves them all equal; a ledger edit makes
+    new claims, so the URLs are planned again.
+    """
+    corpus = site.corpus
+    return (
+        site.root,
+        read_lock(site.root),  # the lock's lines, in order (listings read it as well)
+        tuple(corpus.papers),
+        tuple(corpus.syntheses),
+        tuple(corpus.externals),
+        tuple(corpus.categories),
+        tuple(corpus.claims),
+        dict(site.claims_by_paper.items()),
+        dict(site.papers_by_category.items()),
+        dict(site.children.items()),
+        {pid: len(edges) for pid, edges in site.cited_by.items()},  # listings paginate by these counts
+        tuple(site.aliases.items()),
+        [
+            (sid, [(event.type, event.claim_id) for event in loaded.record.correction_record.corrections])
+            for sid, loaded in corpus.syntheses.items()
+        ],
+        provisional_rows(site),
+        dict(corpus.rejected),
+        dict(corpus.rejected_categories),
+        corpus.unloaded_taxonomy,
+    )
+
+
+_last_check: UrlCheck | None = None
+"""The last build's URL check: a `kb serve` rebuild after an edit that moves no URL reports it again."""
+
+
+def _url_check(site: Site) -> UrlCheck:
+    global _last_check
+    inputs = planning_inputs(site)
+    if _last_check is None or _last_check.inputs != inputs:
+        _last_check = _check_urls(site, inputs)
+    return _last_check
+
+
+def _check_urls(site: Site, inputs: tuple[Any, ...]) -> UrlCheck:
     lock = read_lock(site.root)
     lost, new = compare(url_state(site), lock)
     # A record that failed validation has no page this run; its own errors say why, the lost URL is
     # counted under them, and the permanence check resumes once it validates again.
-    causes = unloaded_urls(site)
-    kept = []
+    causes = unloaded_urls(site) if lost else {}
+    kept, follow_ons = [], []
     for line, url in lost:
         page = url.partition("#")[0]
         cause = causes.get(page) or (site.corpus.unloaded_taxonomy if page.startswith("taxonomy/") else "")
         if cause:
-            site.problems.follow_on(
-                cause, "published URL(s) of records that did not load (served again once they load)"
-            )
+            follow_ons.append(cause)
         else:
             kept.append((line, url))
-    report_url_problems(site.problems, kept, new, lock is not None)
+    return UrlCheck(inputs, kept, follow_ons, new, lock is not None)
 
 
 def unloaded_urls(site: Site) -> dict[str, str]:
@@ -323,13 +387,10 @@ def check_base_lock(site: Site, base: Published) -> None:
     published = base.files.get(LOCK_NAME) if base.exists else None
     if published is None:
         return
-    now = locked_urls(site.root)
+    locked_before, removed = _lock_lines_removed(published, locked_urls(site.root))
+    _check_merges(site, base, locked_before)
     state: UrlState | None = None  # planned only when a line was removed: `check_planned_urls` plans it too
-    locked_before = parse_lock(published.decode("utf-8-sig", errors="replace"))
-    _check_merges(site, base, {url for _, url in locked_before})
-    for _, url in locked_before:
-        if url in now:
-            continue
+    for url in removed:
         state = state or url_state(site)
         served = "it still resolves" if state.resolves(url) else "nothing serves it any more"
         site.problems.add(
@@ -339,7 +400,22 @@ def check_base_lock(site: Site, base: Published) -> None:
         )  # fmt: skip
 
 
-def _check_merges(site: Site, base: Published, locked_before: set[str]) -> None:
+def _lock_lines_removed(published: bytes, now: frozenset[str]) -> tuple[frozenset[str], list[str]]:
+    """The URLs the published lock lists, and those of them the lock lists no more, in the published order."""
+    global _last_lock_lines
+    if _last_lock_lines is None or _last_lock_lines[0] != (published, now):
+        locked_before = [url for _, url in parse_lock(published.decode("utf-8-sig", errors="replace"))]
+        found = (frozenset(locked_before), [url for url in locked_before if url not in now])
+        _last_lock_lines = ((published, now), found)
+    return _last_lock_lines[1]
+
+
+_last_lock_lines: tuple[tuple[bytes, frozenset[str]], tuple[frozenset[str], list[str]]] | None = None
+"""The last comparison of the two locks: a `kb serve` rebuild reads both again, unchanged (same objects), and
+parsing the published one takes a tenth of a second at 10,000 papers."""
+
+
+def _check_merges(site: Site, base: Published, locked_before: frozenset[str]) -> None:
     """An alias renames a record; it may not point one published record's URL at another published record."""
     for alias in aliases(site):
         if alias.old_url not in locked_before or alias.url not in locked_before:

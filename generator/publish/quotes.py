@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
+import operator
 import os
 import re
 import stat
@@ -38,7 +40,7 @@ from generator.model.characters import format_characters
 from generator.model.records import Claim, Paper
 from generator.model.site import Corpus, Loaded, QuoteCheck, Site
 from generator.pipeline import forked
-from generator.problems import Location, Problems, Severity
+from generator.problems import Location, Problem, Problems, Severity
 
 SOURCES_DIR = ("records", "sources")
 NORMALISATION = "Unicode, ligatures, quote and dash styles, line-break hyphens, spacing and case"
@@ -277,7 +279,7 @@ def _source_file(folder: str, claim: Claim, listed: set[str]) -> SourceFile | No
     """The claim's cached source text: a regular file, not a link, within the size cap (an oversized source is
     reported by validation). One `lstat` a paper: 13,000 papers with sources at 10,000."""
     for name in dict.fromkeys((claim.paper_id, claim.paper_base)):
-        file_name = f"{name.replace('/', '_')}.txt"
+        file_name = _file_name(name)
         if file_name.casefold() not in listed:  # case-folded: a case-insensitive file system would find it
             continue
         candidate = os.path.join(folder, file_name)
@@ -288,6 +290,10 @@ def _source_file(folder: str, claim: Claim, listed: set[str]) -> SourceFile | No
         if stat.S_ISREG(found.st_mode) and found.st_size <= input_caps.MAX_SOURCE_TEXT_BYTES:
             return candidate, found.st_mtime_ns, found.st_size
     return None
+
+
+def _file_name(paper_id: str) -> str:
+    return f"{paper_id.replace('/', '_')}.txt"
 
 
 def check_claim(papers: Papers, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
@@ -341,17 +347,14 @@ it scanned: an unchanged claim and source are not normalised and scanned again."
 def _remembered_check(corpus: Corpus, claim: Claim, cache: SourceCache, budget: ScanBudget) -> QuoteCheck:
     """`check_claim`, reused when its inputs are unchanged. The budget is spent as the check spent it, and a check
     depends on the budget only through `exhausted` before it starts, so the outcome is the same as checking again."""
-    source = cache.source_file(claim)
-    paper = corpus.papers.get(claim.paper_base)
-    abstract = (paper.doc.path, paper.record.abstract) if paper is not None else None
     key = (
         cache.root_text,
         claim.source_quote,
         claim.source_depth,
         claim.paper_id,
         claim.paper_base,
-        source,
-        abstract,
+        cache.source_file(claim),
+        _abstract(corpus.papers.get(claim.paper_base)),
     )
     if budget.exhausted:
         return check_claim(corpus.papers, claim, cache, budget)
@@ -366,6 +369,106 @@ def _remembered_check(corpus: Corpus, claim: Claim, cache: SourceCache, budget: 
         _remembered.clear()
     _remembered[key] = (check, left - budget.left)
     return check
+
+
+def _abstract(paper: Loaded[Paper] | None) -> tuple[str, str] | None:
+    """What a check may read of a paper record: the abstract, and the file it is in."""
+    return (paper.doc.path, paper.record.abstract) if paper is not None else None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the checks of one build read besides the claims: the root, the paper records by versionless id, and
+    each entry of the source folder with its `lstat` (mode, size, modification time, inode)."""
+
+    root: str
+    papers: Papers
+    sources: dict[str, tuple[int, int, int, int]]
+
+
+def _read(root: str, corpus: Corpus) -> _Read:
+    try:
+        with os.scandir(os.path.join(root, *SOURCES_DIR)) as entries:
+            found = {entry.name: entry.stat(follow_symlinks=False) for entry in entries}
+    except OSError:  # no folder, or it changes while listed: every source counts as changed
+        found = {}
+    sources = {name: (got.st_mode, got.st_size, got.st_mtime_ns, got.st_ino) for name, got in found.items()}
+    return _Read(root, corpus.papers, sources)
+
+
+Changed = tuple[set[str], set[str]]
+"""Since the last build: the versionless ids of the papers whose abstract (or its file) is another, and the
+source file names, case-folded, of the entries added, removed or changed."""
+
+
+def _changed(last: _Read, now: _Read) -> Changed | None:
+    """None when the last build read another root, or none ran yet."""
+    if last.root != now.root:
+        return None
+    other = itertools.compress(now.papers, map(operator.is_not, now.papers.values(), map(last.papers.get, now.papers)))
+    papers = {base for base in other if _abstract(last.papers.get(base)) != _abstract(now.papers[base])}
+    papers |= last.papers.keys() - now.papers.keys()
+    return papers, {name.casefold() for name, _ in now.sources.items() ^ last.sources.items()}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One ledger's claims as a build checked them, with what they reported and what their checks read."""
+
+    claims: list[Claim]
+    papers: frozenset[str]
+    """The papers' versionless ids: each check reads its paper's abstract."""
+    names: frozenset[str]
+    """The source file names, case-folded, each check looks for (with and without version)."""
+    scanned: int
+    checks: dict[str, QuoteCheck]
+    problems: tuple[Problem, ...]
+
+    def holds(self, claims: list[Claim], changed: Changed | None, budget: ScanBudget) -> bool:
+        """Whether checking `claims` again would give these checks: the claims are equal (the very same objects
+        while the ledger is unchanged), nothing they read has changed, and the budget lasts through them, so
+        that no check among them would meet the limit."""
+        return (
+            changed is not None
+            and budget.left > self.scanned
+            and self.claims == claims
+            and changed[0].isdisjoint(self.papers)
+            and changed[1].isdisjoint(self.names)
+        )
+
+
+@dataclass
+class _Memory:
+    """The last build's runs by ledger and what it read (`kb serve`): a rebuild takes the checks and problems of
+    an unchanged ledger whole, instead of looking up 100,000 claims one by one."""
+
+    read: _Read = field(default_factory=lambda: _Read("", {}, {}))
+    runs: dict[str, _Run] = field(default_factory=dict)
+    checks: tuple[list[_Run], dict[str, QuoteCheck]] = ([], {})
+    """All runs of the last build in order, and their checks together: 100,000 of them, made once."""
+
+
+_last = _Memory()
+
+
+def _run_checked(
+    corpus: Corpus,
+    claims: list[Claim],
+    cache: SourceCache,
+    budget: ScanBudget,
+    changed: Changed | None,
+    report: _Report,
+) -> _Run:
+    """The checks of one ledger's claims, taken from the last build when they hold."""
+    known = _last.runs.get(claims[0].ledger)
+    if known is not None and known.holds(claims, changed, budget):
+        budget.spend(known.scanned)
+        return known
+    left = budget.left
+    outcomes = [_remembered_check(corpus, claim, cache, budget) for claim in claims]
+    ids = {claim.paper_id: claim.paper_base for claim in claims}
+    names = frozenset(_file_name(name).casefold() for pair in ids.items() for name in pair)
+    return _Run(claims, frozenset(ids.values()), names, left - budget.left, *report(claims, outcomes))
 
 
 FORK_FROM_CLAIMS = 5_000
@@ -403,39 +506,90 @@ def _all_checked(
     here: int,
     checked_there: Callable[[], list[tuple[QuoteCheck, int]]],
 ) -> dict[str, QuoteCheck]:
-    """The first `here` claims checked in this process, the rest as `checked_there` gives them, all against one
-    budget, and every problem reported in claim order."""
+    """The first `here` claims checked in this process, ledger by ledger, the rest as `checked_there` gives them,
+    all against one budget, and every problem reported in claim order."""
     cache = SourceCache(root)
     budget = ScanBudget(MAX_SCANNED_CHARS)
+    report = _Report()
     claims = corpus.claims
-    outcomes = [_remembered_check(corpus, claim, cache, budget) for claim in claims[:here]]
+    read = _read(cache.root_text, corpus)  # before any check reads: a later change shows as one next build
+    changed = _changed(_last.read, read)
+    runs, kept = [], {}
+    for ledger_claims in _by_ledger(claims[:here], _last.runs):
+        run = _run_checked(corpus, ledger_claims, cache, budget, changed, report)
+        runs.append(run)
+        if not budget.exhausted:  # no claim of the run met the limit: its checks hold whenever the budget lasts
+            kept[ledger_claims[0].ledger] = run
+    outcomes = []
     for claim, (check, scanned) in zip(claims[here:], checked_there(), strict=True):
         if budget.exhausted:
             check = check_claim(corpus.papers, claim, cache, budget)  # past the limit on one core too: not checked
         else:
             budget.spend(scanned)
         outcomes.append(check)
-    checks: dict[str, QuoteCheck] = {}
-    limit_reported = False
-    for claim, check in zip(claims, outcomes, strict=True):
-        checks[claim.claim_id] = check
-        if check.label == "not checked" and not limit_reported:
-            limit_reported = True
-            problems.add(
-                "quote-check-limit", Location(claim.ledger, claim.row), "source_quote",
-                f"the quote check reached its limit of {MAX_SCANNED_CHARS:,} characters scanned; from here on, "
-                "quotes are not checked",
-                "this needs very many quotes that almost match very long sources: check the ledgers and records/sources/",
-                Severity.WARNING,
-            )  # fmt: skip
-        if check.state == "not-found":
-            problems.add(
-                "quote-not-found", Location(claim.ledger, claim.row), "source_quote",
-                f"the quote of claim `{claim.claim_id}` is not in the source text. {check.detail}",
-                f"copy the passage exactly from the source; {NORMALISATION} are already ignored",
-                Severity.WARNING,
-            )  # fmt: skip
+    last_runs, together = _last.checks
+    if len(runs) != len(last_runs) or not all(map(operator.is_, runs, last_runs)):
+        together = {}
+        for run in runs:
+            together.update(run.checks)
+    _last.read, _last.runs, _last.checks = read, kept, (runs, together)
+    for run in runs:
+        problems.extend(run.problems)
+    checks = dict(together)  # the caller's own: what is remembered is never handed out
+    checked, found = report(claims[here:], outcomes)
+    checks.update(checked)
+    problems.extend(found)
     return checks
+
+
+def _by_ledger(claims: list[Claim], known: dict[str, _Run]) -> Iterator[list[Claim]]:
+    """The claims in runs of one ledger each (a ledger's claims follow one another). Where the last build's run of
+    a ledger ended is tried first, so that an unchanged ledger's claims are not looked at one by one."""
+    start = 0
+    while start < len(claims):
+        ledger = claims[start].ledger
+        end = start + len(known[ledger].claims) if ledger in known else start + 1
+        if (
+            end > len(claims)
+            or claims[end - 1].ledger != ledger
+            or (end < len(claims) and claims[end].ledger == ledger)
+        ):
+            end = start + 1
+            while end < len(claims) and claims[end].ledger == ledger:
+                end += 1
+        yield claims[start:end]
+        start = end
+
+
+class _Report:
+    """Checks by claim id and the problems they raise, in claim order; the scan limit is reported once, at the
+    first claim it left unchecked."""
+
+    def __init__(self) -> None:
+        self.limit_reported = False
+
+    def __call__(
+        self, claims: Sequence[Claim], outcomes: Sequence[QuoteCheck]
+    ) -> tuple[dict[str, QuoteCheck], tuple[Problem, ...]]:
+        found = Problems()
+        for claim, check in zip(claims, outcomes, strict=True):
+            if check.label == "not checked" and not self.limit_reported:
+                self.limit_reported = True
+                found.add(
+                    "quote-check-limit", Location(claim.ledger, claim.row), "source_quote",
+                    f"the quote check reached its limit of {MAX_SCANNED_CHARS:,} characters scanned; from here on, "
+                    "quotes are not checked",
+                    "this needs very many quotes that almost match very long sources: check the ledgers and records/sources/",
+                    Severity.WARNING,
+                )  # fmt: skip
+            if check.state == "not-found":
+                found.add(
+                    "quote-not-found", Location(claim.ledger, claim.row), "source_quote",
+                    f"the quote of claim `{claim.claim_id}` is not in the source text. {check.detail}",
+                    f"copy the passage exactly from the source; {NORMALISATION} are already ignored",
+                    Severity.WARNING,
+                )  # fmt: skip
+        return dict(zip(map(operator.attrgetter("claim_id"), claims), outcomes, strict=True)), found.since(0)
 
 
 def _checked_with_scans(root: Path, corpus: Corpus, claims: Sequence[Claim]) -> list[tuple[QuoteCheck, int]]:
