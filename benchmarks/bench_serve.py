@@ -5,7 +5,8 @@
 Starts `kb serve` on DIR (a `kb synth` corpus), waits for the first build, then edits one paper's
 title EDITS times and prints, for each, the seconds from saving the file to the server returning
 the new HTML of that paper's page (what the browser's live reload then fetches), and the server's
-CPU time while it then waits SETTLE seconds (and before the first edit). The record is restored at the
+CPU time while it then waits SETTLE seconds (and before the first edit). With `--edit claim` it edits the
+statement of one ledger row instead, and waits for that claim's page. The file is restored at the
 end. A benchmark, not a test: it prints figures and asserts nothing.
 
     .venv/bin/python benchmarks/bench_serve.py DIR --phases [--edits 3]
@@ -18,7 +19,9 @@ rebuild's time goes: every pipeline stage, then MkDocs and the hooks.
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
+import io
 import os
 import socket
 import subprocess
@@ -26,6 +29,8 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +93,58 @@ def settle(pid: int, seconds: float) -> str:
     return f"server CPU {used} in the next {seconds:.0f} s"
 
 
-def phases(root: Path, record: Path, original: str, edits: int) -> None:
+@dataclass(frozen=True)
+class Edit:
+    """One kind of contributor edit: the file it changes, the file's text after the n-th edit, and the page
+    (path under the site) that shows it."""
+
+    path: Path
+    original: str
+    edited: Callable[[int], str]
+    page: str
+
+    @staticmethod
+    def marker(n: int) -> str:
+        return f"Edited {n} "
+
+
+def title_edit(root: Path) -> Edit:
+    """A paper's title: its page, the pages citing it and the listings show it."""
+    records = sorted((root / "records" / "papers").glob("*.yaml"))
+    record = records[len(records) // 2]
+    original = record.read_text(encoding="utf-8")
+    paper_id = next(
+        line.split(":", 1)[1].strip().strip("\"'") for line in original.splitlines() if line.startswith("id:")
+    )
+    return Edit(
+        record, original, lambda n: original.replace('title: "', f'title: "{Edit.marker(n)}', 1), f"papers/{paper_id}/"
+    )
+
+
+def claim_edit(root: Path) -> Edit:
+    """The statement of a ledger's first row: the whole ledger is read again, its claims are new objects."""
+    ledgers = sorted((root / "ledgers").glob("*.csv"))
+    ledger = ledgers[len(ledgers) // 2]
+    original = ledger.read_text(encoding="utf-8")
+    header, first, rest = original.split("\n", 2)
+    columns = next(csv.reader([header]))
+    row = next(csv.reader([first]))
+    claim_id = row[columns.index("claim_id")]
+
+    def edited(n: int) -> str:
+        changed = list(row)
+        changed[columns.index("claim")] = Edit.marker(n) + changed[columns.index("claim")]
+        line = io.StringIO()
+        csv.writer(line, lineterminator="").writerow(changed)
+        return f"{header}\n{line.getvalue()}\n{rest}"
+
+    return Edit(ledger, original, edited, f"claims/{claim_id}/")
+
+
+EDITS = {"title": title_edit, "claim": claim_edit}
+
+
+def phases(root: Path, edit: Edit, edits: int) -> None:
     """Rebuild in this process after each edit, as `kb serve` does, and print each rebuild's stages."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
@@ -114,13 +170,13 @@ def phases(root: Path, record: Path, original: str, edits: int) -> None:
 
     seconds, _ = rebuild()
     print(f"first build {seconds:.1f} s")
-    for edit in range(1, edits + 1):
-        record.write_text(original.replace('title: "', f'title: "Edited {edit} ', 1), encoding="utf-8")
+    for n in range(1, edits + 1):
+        edit.path.write_text(edit.edited(n), encoding="utf-8")
         stages.seconds.clear()
         seconds, cpu = rebuild()
         pipeline_seconds = sum(stages.seconds.values())
         shown = ", ".join(f"{stage} {took:.2f}" for stage, took in stages.seconds.items())
-        print(f"edit {edit}: rebuilt in {seconds:.2f} s ({cpu:.2f} s CPU): {shown}; MkDocs, hooks and the rest "
+        print(f"edit {n}: rebuilt in {seconds:.2f} s ({cpu:.2f} s CPU): {shown}; MkDocs, hooks and the rest "
               f"{seconds - pipeline_seconds:.2f}")  # fmt: skip
 
 
@@ -130,23 +186,24 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--phases", action="store_true", help="rebuild in this process and time each stage")
+    parser.add_argument("--edit", choices=sorted(EDITS), default="title", help="what each edit changes")
     parser.add_argument(
         "--settle", type=float, default=1.0, help="seconds between edits (the search index is rebuilt meanwhile)"
     )
     args = parser.parse_args()
     root = args.root.resolve()
-    records = sorted((root / "records" / "papers").glob("*.yaml"))
-    record = records[len(records) // 2]
-    original = record.read_text(encoding="utf-8")
-    if args.phases:
-        try:
-            phases(root, record, original, args.edits)
-        finally:
-            record.write_text(original, encoding="utf-8")
-        return
-    paper_id = next(
-        line.split(":", 1)[1].strip().strip("\"'") for line in original.splitlines() if line.startswith("id:")
-    )
+    edit = EDITS[args.edit](root)
+    try:
+        if args.phases:
+            phases(root, edit, args.edits)
+        else:
+            serve(root, edit, args)
+    finally:
+        edit.path.write_text(edit.original, encoding="utf-8")
+
+
+def serve(root: Path, edit: Edit, args: argparse.Namespace) -> None:
+    """Time each edit from saving to the live server returning the page that shows it."""
     port = free_port()
     mount = urllib.parse.urlsplit(str((load_mkdocs_yml(root) or {}).get("site_url") or "/")).path.strip("/")
     kb = Path(sys.executable).with_name("kb")
@@ -154,19 +211,19 @@ def main() -> None:
         [str(kb), "--root", str(root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/{mount + '/' if mount else ''}papers/{paper_id}/"
+    url = f"http://127.0.0.1:{port}/{mount + '/' if mount else ''}{edit.page}"
+    papers = len(list((root / "records" / "papers").glob("*.yaml")))
     try:
-        first = wait_for(url, paper_id, args.timeout, every=0.5)
-        print(f"{len(records):,} papers: first build served after {first:.1f} s" if first else "first build timed out")
+        first = wait_for(url, "</html>", args.timeout, every=0.5)
+        print(f"{papers:,} papers: first build served after {first:.1f} s" if first else "first build timed out")
         print(f"idle: {settle(server.pid, args.settle)}")
-        for edit in range(1, args.edits + 1):
-            marker = f"Edited {edit} "
-            record.write_text(original.replace('title: "', f'title: "{marker}', 1), encoding="utf-8")
-            took = wait_for(url, marker, args.timeout)
-            print(f"edit {edit}: new HTML served {took:.2f} s after saving" if took else f"edit {edit}: timed out")
+        for n in range(1, args.edits + 1):
+            edit.path.write_text(edit.edited(n), encoding="utf-8")
+            took = wait_for(url, Edit.marker(n), args.timeout)
+            print(f"edit {n}: new HTML served {took:.2f} s after saving" if took else f"edit {n}: timed out")
             print(f"  then {settle(server.pid, args.settle)}")  # the server indexes search in a child meanwhile
     finally:
-        record.write_text(original, encoding="utf-8")
+        edit.path.write_text(edit.original, encoding="utf-8")
         server.terminate()
         server.wait(timeout=600)  # it removes its site first, as on Ctrl-C: about a minute at 1,000 papers here
 

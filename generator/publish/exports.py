@@ -24,6 +24,7 @@ Everything lands under `data/` in the built site, plus a generated page
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import functools
@@ -45,6 +46,7 @@ from generator.model.records import (
     LEDGER_COLUMNS,
     Category,
     Citation,
+    Claim,
     CorrectionRecord,
     LedgerRow,
     Links,
@@ -405,17 +407,34 @@ def _correction_rows(site: Site, sid: str, s: Synthesis) -> list[dict[str, Any]]
     ]  # fmt: skip
 
 
-def _claim_rows(site: Site) -> list[dict[str, Any]]:
+_row_order = operator.attrgetter("row", "claim_id")
+
+
+def _per_ledger(site: Site) -> list[tuple[str, tuple[tuple[Claim, ...], frozenset[str]]]]:
+    """Each ledger's linked claims in row order, with those of their papers that are retracted: the table lists
+    claims by ledger and row, so an edit to one ledger makes only its group again."""
+    by_ledger: dict[str, list[Claim]] = collections.defaultdict(list)
+    for claims in site.claims_by_paper.entries().values():
+        for claim in claims:
+            by_ledger[claim.ledger].append(claim)
+    retracted = site.retracted_papers
+    groups = []
+    for ledger in sorted(by_ledger):
+        claims = tuple(sorted(by_ledger[ledger], key=_row_order))
+        groups.append((ledger, (claims, frozenset(c.paper_base for c in claims if c.paper_base in retracted))))
+    return groups
+
+
+def _claim_rows(site: Site, ledger: str, inputs: tuple[tuple[Claim, ...], frozenset[str]]) -> list[dict[str, Any]]:
+    claims, retracted = inputs
     return [
         {
             "claim_id": c.claim_id, "paper_id": c.paper_id, "claim": c.claim, "claim_status": c.claim_status,
             "evidence_status": c.evidence_status, "source_depth": c.source_depth, "source_quote": c.source_quote,
             "page_or_section": c.page_or_section, "taxonomy_fit": c.taxonomy_fit_raw, "audit_status": c.audit_raw,
-            "category": c.category, "ledger": c.ledger, "row": c.row, "retracted": c.paper_base in site.retracted_papers,
+            "category": c.category, "ledger": c.ledger, "row": c.row, "retracted": c.paper_base in retracted,
         }
-        for c in sorted(
-            (c for pid in site.claims_by_paper for c in site.claims_by_paper[pid]), key=lambda c: (c.ledger, c.row, c.claim_id)
-        )
+        for c in claims
     ]  # fmt: skip
 
 
@@ -451,7 +470,7 @@ TABLES = (
     ),
     TableSource(
         "claims", "One row per ledger claim: the nine ledger columns and where the row is.", CLAIM_COLUMNS,
-        lambda site: [(None, (dict(site.claims_by_paper), site.retracted_papers))], _whole(_claim_rows),
+        _per_ledger, _claim_rows,
     ),
     TableSource(
         "citations", "One row per citation between corpus works.", CITATION_COLUMNS,
