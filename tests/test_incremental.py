@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from generator.model.site import Site
-from generator.pipeline import build
+from generator.pipeline import build, listings
 from generator.pipeline.build import build_site, read_inputs
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import Output, RenderedPage, Renderer
@@ -154,6 +154,41 @@ def test_a_rebuild_reports_a_citation_whose_target_went_away(
     assert any(edge.target in p.message for p in unknown)
     assert after.problems.report() == full.problems.report()
     assert not any(e.target == edge.target for e in after.edges)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "The router sends each token to two experts.,supported",
+            "The router sends every token to two experts.,supported",
+        ),
+        ("to two experts.,supported,", "to two experts.,unverified,"),  # a facet value: the counts change too
+    ],
+    ids=["a claim's statement", "a claim's status"],
+)
+def test_a_claim_edit_makes_one_explorer_shard_again(
+    fixture_project: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    """The explorer's data comes in shards; an edit to one claim makes its shard again and keeps the others,
+    and the facet counts and category tree are counted again only when what they count changed."""
+    monkeypatch.setattr(listings, "SHARD_SIZE", 2)  # the fixture's claims in several shards
+    _fresh_process(monkeypatch)
+    options = read_inputs(fixture_project)
+    _, before = build_site(fixture_project, options)
+    ledger = fixture_project / "ledgers" / "fixture.csv"
+    text = ledger.read_text(encoding="utf-8")
+    assert old in text
+    ledger.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _, incremental = build_site(fixture_project, options)
+    _fresh_process(monkeypatch)
+    _, full = build_site(fixture_project, options)
+
+    assert _snapshot(incremental) == _snapshot(full)
+    shards = {file.path: file for file in before.files if "/shard-" in file.path}
+    assert len(shards) > 2
+    remade = [file.path for file in incremental.files if "/shard-" in file.path and shards.get(file.path) is not file]
+    assert len(remade) == 1, remade
 
 
 def test_a_rebuild_cites_claims_as_a_full_build_does(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

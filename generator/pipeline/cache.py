@@ -295,18 +295,55 @@ class _CachingRenderer(Renderer):
         inputs = listings.explorer_inputs(site, claims)
         if known is None or known.inputs != inputs:
             codes = listings.explorer_codes(site, claims)
-            shards = [
-                StaticFile.spooled(path, data) for path, data in listings.explorer_shards(site, claims, codes).items()
-            ]
-            known = KnownExplorer(
-                inputs, codes, shards, claim_facets(site, claims), listings.category_tree(site, claims)
-            )
+            last = known.shards if known is not None and known.codes == codes else []
+            shards, recount = _kept_shards(site, claims, inputs[1], codes, last)
+            if known is None or recount:
+                facets, tree = claim_facets(site, claims), listings.category_tree(site, claims)
+            else:
+                facets, tree = known.facets, known.tree
+            known = KnownExplorer(inputs, codes, shards, facets, tree)
             self.cache.explorer = known
         titles = listings.explorer_titles(site, known.codes)
         if known.index is None or titles != known.titles:
             index = listings.explorer_index(site, len(claims), known.codes)
             known.titles, known.index = titles, StaticFile.spooled(listings.FACETS_FILE, index)
-        return ExplorerParts([known.index, *known.shards], known.facets, known.tree)
+        return ExplorerParts([known.index, *(shard.file for shard in known.shards)], known.facets, known.tree)
+
+
+@dataclass(frozen=True)
+class KnownShard:
+    """One claim shard of the explorer with what it was made from: its claims and their papers' categories."""
+
+    claims: tuple[Claim, ...]
+    taxonomies: dict[str, tuple[str, ...] | None]
+    file: StaticFile
+
+
+def _kept_shards(
+    site: Site,
+    claims: list[Claim],
+    taxonomies: dict[str, tuple[str, ...]],
+    codes: listings.ExplorerCodes,
+    last: list[KnownShard],
+) -> tuple[list[KnownShard], bool]:
+    """The explorer's shards, each last build's while its claims (by identity first) and their papers' categories
+    are (with the same `codes`): an edit to one claim makes one shard again. Also whether the facet counts and the
+    category tree must be counted again: when a shard made again differs in what they read of its claims."""
+    positions = listings.ShardCodes.of(codes)
+    shards, recount = [], len(last) != len(listings.shard_starts(claims))
+    for n, start in enumerate(listings.shard_starts(claims)):
+        chunk = tuple(claims[start : start + listings.SHARD_SIZE])
+        read = {pid: taxonomies.get(pid) for pid in {claim.paper_base for claim in chunk}}
+        old = last[n] if n < len(last) else None
+        if old is not None and old.claims == chunk and old.taxonomies == read:
+            shards.append(old)
+            continue
+        file = StaticFile.spooled(listings.shard_path(n), listings.explorer_shard(site, chunk, positions))
+        shards.append(KnownShard(chunk, read, file))
+        recount = recount or (
+            old is None or old.taxonomies != read or listings.facet_values(old.claims) != listings.facet_values(chunk)
+        )
+    return shards, recount
 
 
 @dataclass
@@ -316,7 +353,7 @@ class KnownExplorer:
 
     inputs: Any
     codes: listings.ExplorerCodes
-    shards: list[StaticFile]
+    shards: list[KnownShard]
     facets: list[Facet]
     tree: list[listings.TreeNode]
     titles: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,25 +245,59 @@ def explorer_index(site: Site, total: int, codes: ExplorerCodes) -> bytes:
     return _compact(index)
 
 
-def explorer_shards(site: Site, claims: list[Claim], codes: ExplorerCodes) -> dict[str, bytes]:
-    """The claim shards, SHARD_SIZE claims each: what `explorer_inputs` names, and no title."""
-    paper_index = {pid: n for n, pid in enumerate(codes.papers)}
-    value_index = {key: {value: n for n, value in enumerate(found)} for key, found in codes.values.items()}
-    category_index = {slug: n for n, slug in enumerate(codes.categories)}
-    files = {}
-    for n, start in enumerate(range(0, len(claims), SHARD_SIZE)):
-        rows = [
-            [
-                claim.claim_id,
-                paper_index[claim.paper_base],
-                [value_index[key][vocab_value(claim, key)] for key in VOCAB_FACETS],
-                [category_index[s] for s in claim_categories(site, claim) if s in category_index],
-                claim.claim,
-            ]
-            for claim in claims[start : start + SHARD_SIZE]
+@dataclass(frozen=True)
+class ShardCodes:
+    """Where a shard finds each paper, facet value and category in `facets.json` (`ExplorerCodes`' positions)."""
+
+    papers: dict[str, int]
+    values: dict[str, dict[str, int]]
+    categories: dict[str, int]
+
+    @classmethod
+    def of(cls, codes: ExplorerCodes) -> ShardCodes:
+        return cls(
+            {pid: n for n, pid in enumerate(codes.papers)},
+            {key: {value: n for n, value in enumerate(found)} for key, found in codes.values.items()},
+            {slug: n for n, slug in enumerate(codes.categories)},
+        )
+
+
+def shard_path(number: int) -> str:
+    return f"{DATA_DIR}shard-{number:03d}.json"
+
+
+def shard_starts(claims: Sequence[Claim]) -> range:
+    """Where each shard's claims begin: SHARD_SIZE claims a shard."""
+    return range(0, len(claims), SHARD_SIZE)
+
+
+def explorer_shard(site: Site, claims: Sequence[Claim], codes: ShardCodes) -> bytes:
+    """One claim shard: what `explorer_inputs` names, and no title."""
+    rows = [
+        [
+            claim.claim_id,
+            codes.papers[claim.paper_base],
+            [codes.values[key][vocab_value(claim, key)] for key in VOCAB_FACETS],
+            [codes.categories[s] for s in claim_categories(site, claim) if s in codes.categories],
+            claim.claim,
         ]
-        files[f"{DATA_DIR}shard-{n:03d}.json"] = _compact({"claims": rows})
-    return files
+        for claim in claims
+    ]
+    return _compact({"claims": rows})
+
+
+def explorer_shards(site: Site, claims: list[Claim], codes: ExplorerCodes) -> dict[str, bytes]:
+    """The claim shards, by their path in the site."""
+    positions = ShardCodes.of(codes)
+    return {
+        shard_path(n): explorer_shard(site, claims[start : start + SHARD_SIZE], positions)
+        for n, start in enumerate(shard_starts(claims))
+    }
+
+
+def facet_values(claims: Iterable[Claim]) -> list[tuple[Any, ...]]:
+    """What the facet counts and the category tree read of each claim, besides its paper's categories."""
+    return [(claim.paper_base, claim.category, *(vocab_value(claim, key) for key in VOCAB_FACETS)) for claim in claims]
 
 
 def explorer_inputs(site: Site, claims: list[Claim]) -> tuple[Any, ...]:
