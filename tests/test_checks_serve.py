@@ -99,6 +99,11 @@ def _rename_without_alias(root: Path) -> None:
     edit(root / "records" / "papers" / "2402.00003.yaml", 'target: "2401.00002"', 'target: "2401.00012"')
 
 
+def _renumber_claim(root: Path) -> None:
+    """Only the claim's id changes: the same row, paper and statement."""
+    edit(root / LEDGER, ",c-f1000006", ",c-f1000096")
+
+
 def _drop_alias(root: Path) -> None:
     edit(root / "records" / "papers" / "2402.00003.yaml", 'aliases: ["2402.09999"]\n', "")
 
@@ -151,6 +156,24 @@ def test_an_edit_that_moves_no_url_reuses_the_url_check(fixture_project: Path, m
     assert len(planned) == 2, "the rebuild planned the URLs again, though a title moves none (the fresh one must)"
 
 
+def test_an_edit_to_a_claims_statement_reuses_the_url_check(
+    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger edit makes every claim of that ledger a new object, but of a claim the URLs read only its id,
+    paper, ledger and row: a new statement plans no URL again."""
+    _fresh_process(monkeypatch)
+    planned = _count_calls(monkeypatch, permanence, "url_state")
+    collect(fixture_project, read_inputs(fixture_project))
+    old, new = (
+        "The router sends each token to two experts.,supported",
+        "The router sends every token to two experts.,supported",
+    )
+    edit(fixture_project / LEDGER, old, new)
+    rebuilt = _rebuild_and_compare(fixture_project, monkeypatch)
+    assert any(claim.claim.startswith("The router sends every token") for claim in rebuilt.corpus.claims)
+    assert len(planned) == 2, "the rebuild planned the URLs again, though a statement moves none (the fresh one must)"
+
+
 @pytest.mark.parametrize(
     ("change", "lost", "unlocked"),
     [
@@ -159,6 +182,7 @@ def test_an_edit_that_moves_no_url_reuses_the_url_check(fixture_project: Path, m
         (_remove_corrected_claim, ["claims/c-f1000001/", "papers/2401.00001/#c-f1000001"], []),
         (_rename_without_alias, ["papers/2401.00002/", "papers/2401.00002/#c-f1000004"], ["papers/2401.00012/"]),
         (_drop_alias, ["papers/2402.09999/", "papers/2402.09999/#c-f1000006"], []),
+        (_renumber_claim, ["claims/c-f1000006/", "papers/2402.00003/#c-f1000006"], ["claims/c-f1000096/"]),
         (_unlock, [], ["papers/2403.00004/"]),
     ],
 )

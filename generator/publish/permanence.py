@@ -17,6 +17,7 @@ of type `retraction` names its `claim_id`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ import jinja2
 
 from generator import urls
 from generator.model.paper_ids import paper_id_from_path
-from generator.model.records import CLAIM_ID_RE, CorrectionEvent
+from generator.model.records import CLAIM_ID_RE, Claim, CorrectionEvent
 from generator.model.site import Site
 from generator.pipeline import listings
 from generator.pipeline.contexts import template_vars
@@ -292,31 +293,56 @@ def check_planned_urls(site: Site) -> None:
 class UrlCheck:
     """What `check_planned_urls` reports, with everything of the site it was found from."""
 
-    inputs: tuple[Any, ...]
+    inputs: PlanningInputs
     lost: list[tuple[int, str]]  # lost URLs whose record loaded: errors
     follow_ons: list[str]  # for each lost URL of a record that did not load, the file whose errors say why
     new: list[str]
     lock_exists: bool
 
 
-def planning_inputs(site: Site) -> tuple[Any, ...]:
-    """Everything of the site that `url_state`, `compare` and `unloaded_urls` read, as values compared with `==`.
+@dataclass(frozen=True)
+class PlanningInputs:
+    """Everything of the site that `url_state`, `compare` and `unloaded_urls` read. The claims are apart: of a
+    claim, planning reads only its id, paper, ledger and row, so an edit to a statement or a quote (which makes
+    its whole ledger's claims new objects) plans the same URLs."""
 
-    Two builds with equal inputs plan the same URLs and lose the same ones. Claims compare by identity first (an
-    unchanged ledger gives back the very same objects), so at 100,000 claims this costs milliseconds where planning
-    costs half a second. An edit to a record's text (a title, a summary) leaves them all equal; a ledger edit makes
-    new claims, so the URLs are planned again.
+    rest: tuple[Any, ...]
+    claims: tuple[Claim, ...]
+    claims_by_paper: dict[str, tuple[Claim, ...]]
+
+    def plans_as(self, other: PlanningInputs) -> bool:
+        """Whether planning from these inputs gives what planning from `other` gave. Claims compare by identity
+        first (an unchanged ledger gives back the very same objects); only when some differ are the parts of
+        them planning reads compared."""
+        if self.rest != other.rest:
+            return False
+        if self.claims == other.claims and self.claims_by_paper == other.claims_by_paper:
+            return True
+        return _planned_from(self.claims) == _planned_from(other.claims) and {
+            pid: _planned_from(claims) for pid, claims in self.claims_by_paper.items()
+        } == {pid: _planned_from(claims) for pid, claims in other.claims_by_paper.items()}
+
+
+def _planned_from(claims: Iterable[Claim]) -> list[tuple[str, str, str, int]]:
+    return [(claim.claim_id, claim.paper_id, claim.ledger, claim.row) for claim in claims]
+
+
+def planning_inputs(site: Site) -> PlanningInputs:
+    """Everything of the site that `url_state`, `compare` and `unloaded_urls` read (see `PlanningInputs`).
+
+    Two builds whose inputs plan alike plan the same URLs and lose the same ones. Records and claims compare by
+    identity first (an unchanged file gives back the very same objects), so at 100,000 claims this costs
+    milliseconds where planning costs half a second. An edit to a record's text (a title, a summary) or to a
+    claim's statement leaves them planning alike; a new, removed or renamed record or claim does not.
     """
     corpus = site.corpus
-    return (
+    rest = (
         site.root,
         read_lock(site.root),  # the lock's lines, in order (listings read it as well)
         tuple(corpus.papers),
         tuple(corpus.syntheses),
         tuple(corpus.externals),
         tuple(corpus.categories),
-        tuple(corpus.claims),
-        dict(site.claims_by_paper.items()),
         dict(site.papers_by_category.items()),
         dict(site.children.items()),
         {pid: len(edges) for pid, edges in site.cited_by.items()},  # listings paginate by these counts
@@ -330,6 +356,7 @@ def planning_inputs(site: Site) -> tuple[Any, ...]:
         dict(corpus.rejected_categories),
         corpus.unloaded_taxonomy,
     )
+    return PlanningInputs(rest, tuple(corpus.claims), dict(site.claims_by_paper.items()))
 
 
 _last_check: UrlCheck | None = None
@@ -339,12 +366,14 @@ _last_check: UrlCheck | None = None
 def _url_check(site: Site) -> UrlCheck:
     global _last_check
     inputs = planning_inputs(site)
-    if _last_check is None or _last_check.inputs != inputs:
+    if _last_check is None or not inputs.plans_as(_last_check.inputs):
         _last_check = _check_urls(site, inputs)
+    elif _last_check.inputs.claims is not inputs.claims:  # compared by identity next time
+        _last_check = dataclasses.replace(_last_check, inputs=inputs)
     return _last_check
 
 
-def _check_urls(site: Site, inputs: tuple[Any, ...]) -> UrlCheck:
+def _check_urls(site: Site, inputs: PlanningInputs) -> UrlCheck:
     lock = read_lock(site.root)
     lost, new = compare(url_state(site), lock)
     # A record that failed validation has no page this run; its own errors say why, the lost URL is
