@@ -14,7 +14,7 @@ from generator.pipeline import build
 from generator.pipeline.build import BuildOptions, build_site, read_inputs
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import Output
-from generator.publish import exports, feed
+from generator.publish import exports
 
 TITLED = "2402.00003"
 
@@ -44,7 +44,7 @@ def _report(root: Path) -> str:
 
 def _role(root: Path) -> str:
     _replace(root / "records" / "papers" / "2401.00002.yaml", "role: method-basis", "role: extension")
-    return "cito:extends"
+    return "2401.00002,2401.00001,extension,"  # the citations table's row (roles are named elsewhere too)
 
 
 def _quote(root: Path) -> str:
@@ -64,6 +64,16 @@ def _delete_row(root: Path) -> str:
 EDITS: list[Callable[[Path], str]] = [_title, _report, _role, _quote, _delete_row]
 
 
+def _two_ledgers(root: Path) -> None:
+    """The fixture's claims in two ledgers, so that the claims table has row groups to keep and to make again."""
+    ledger = root / "ledgers" / "fixture.csv"
+    header, *rows = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    moved = [row for row in rows if row.startswith("2401.00002v2,")]
+    assert moved
+    (root / "ledgers" / "extra.csv").write_text(header + "".join(moved), encoding="utf-8")
+    ledger.write_text(header + "".join(row for row in rows if row not in moved), encoding="utf-8")
+
+
 def _published(output: Output) -> dict[str, Any]:
     """What a reader gets of the data release, the feed and the heads: every file's bytes, the data page listing
     them, and every page's head."""
@@ -74,30 +84,15 @@ def _published(output: Output) -> dict[str, Any]:
     return {"files": files, "heads": {page.url: page.head for page in output.pages}}
 
 
-@dataclasses.dataclass
-class _Process:
-    """The caches one process keeps between builds (the render cache, the feed's), to swap a fresh one in."""
-
-    render_cache: RenderCache
-    feed: tuple[Any, Any]
-
-    @classmethod
-    def fresh(cls) -> _Process:
-        return cls(RenderCache(), ({}, None))
-
-    def enter(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(build, "render_cache", self.render_cache)
-        monkeypatch.setattr(build, "_latest", None)
-        monkeypatch.setattr(feed, "_paper_entries", self.feed[0])
-        monkeypatch.setattr(feed, "_rendered", self.feed[1])
-
-    def leave(self) -> None:
-        self.feed = (feed._paper_entries, feed._rendered)
+def _enter(monkeypatch: pytest.MonkeyPatch, cache: RenderCache) -> None:
+    """Build with the caches `cache` holds, as the process that made them (a new `RenderCache`: a new process)."""
+    monkeypatch.setattr(build, "render_cache", cache)
+    monkeypatch.setattr(build, "_latest", None)
 
 
 def _full_build(root: Path, options: BuildOptions, monkeypatch: pytest.MonkeyPatch) -> Output:
     """`kb build` of the tree as it is now, in a process of its own."""
-    _Process.fresh().enter(monkeypatch)
+    _enter(monkeypatch, RenderCache())
     return build_site(root, dataclasses.replace(options, one_shot=True))[1]
 
 
@@ -106,16 +101,15 @@ def test_every_rebuild_after_an_edit_publishes_what_a_full_build_does(
 ) -> None:
     """Edits one after another in one serving process: a title, an outside source's report, a citation's role, a
     claim's quote, a deleted ledger row. After each, the release, the feed and every head equal those of a fresh full build."""
+    _two_ledgers(fixture_project)
     options = read_inputs(fixture_project)
-    serving = _Process.fresh()
-    serving.enter(monkeypatch)
+    serving = RenderCache()
+    _enter(monkeypatch, serving)
     before = _published(build_site(fixture_project, options)[1])
-    serving.leave()
     for edit in EDITS:
         shown = edit(fixture_project)
-        serving.enter(monkeypatch)
+        _enter(monkeypatch, serving)
         rebuilt = _published(build_site(fixture_project, options)[1])
-        serving.leave()
         full = _published(_full_build(fixture_project, options, monkeypatch))
         assert rebuilt == full, edit.__name__
         assert rebuilt["files"] != before["files"], edit.__name__
@@ -159,8 +153,9 @@ def test_a_rebuild_makes_and_writes_only_the_rows_and_tables_an_edit_changed(
 ) -> None:
     """A title edit makes the rows of the edited paper only, writes the papers table only (its other rows from the
     text kept), and states no citation again; a rebuild with no edit makes and writes nothing."""
+    _two_ledgers(fixture_project)
     options = read_inputs(fixture_project)
-    _Process.fresh().enter(monkeypatch)
+    _enter(monkeypatch, RenderCache())
     build_site(fixture_project, options)
     assert {"claims", "citations", "papers"} <= set(counted["written"]) and counted["turtle"]
     for calls in counted.values():

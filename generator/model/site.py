@@ -281,8 +281,16 @@ class Site:
     def category_papers(self) -> dict[str, list[str]]:
         """Each category's papers with those of its subcategories, by id: category pages, the taxonomy's counts and
         the planned listing URLs all need them, so they are gathered once."""
+        return self._in_subtrees(self.papers_by_category)
+
+    @functools.cached_property
+    def category_syntheses(self) -> dict[str, list[str]]:
+        """Each category's syntheses with those of its subcategories, by id (category pages and their counts)."""
+        return self._in_subtrees(self.syntheses_by_category)
+
+    def _in_subtrees(self, filed: Index[str, str]) -> dict[str, list[str]]:
         return {
-            slug: sorted({pid for s in self.descendants(slug) for pid in self.papers_by_category.get(s, ())})
+            slug: sorted({rid for s in self.descendants(slug) for rid in filed.get(s, ())})
             for slug in self.corpus.categories
         }
 

@@ -167,7 +167,7 @@ def render_and_publish(
     """Phases 5 to 7 of `build`: they add no problems, so `kb validate` has stopped before them."""
     progress = progress or NullProgress()
     if not one_shot and render_cache.release is None:
-        render_cache.release = exports.KnownRelease()
+        render_cache.release, render_cache.feed = exports.KnownRelease(), feed.KnownFeed()
     # The data release reads only the site, not its citations: with `one_shot` a forked process makes it from here
     # on, before the claim pages' writer starts (forking once its threads run would be unsafe).
     with exports.releasing(site, None if one_shot else render_cache.release, fork=one_shot) as release:
@@ -194,7 +194,7 @@ def render_and_publish(
                 permanence.build_redirects_and_tombstones(renderer, output)  # pages the later builders describe too
                 metadata.add_head_metadata(renderer, output, None if one_shot else render_cache.heads)  # every <head>
                 exports.build_data_release(renderer, output, release())  # after the head pass: it renders its own
-                feed.build_feed(renderer, output)
+                feed.build_feed(renderer, output, None if one_shot else render_cache.feed)
                 output.files.extend(twins_beside())
             twin = json_twin if one_shot else render_cache.json_twin
             output.files.extend(twin(page) for page in output.pages[len(beside) :] if page.record_json is not None)

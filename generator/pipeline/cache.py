@@ -158,6 +158,8 @@ class RenderCache:
     release: Any = None
     """The data release's tables and files with what they were made from: publish/exports.py `KnownRelease`,
     made by the orchestrator (publish is a layer above this module)."""
+    feed: Any = None
+    """The feed's entries and bytes with what they were made from: publish/feed.py `KnownFeed`, likewise."""
     paper_json: dict[str, tuple[Paper, tuple[Claim, ...], dict[str, Any]]] = field(default_factory=dict)
     """Each paper page's record data with the record and claims it was made from (`Renderer.paper_json`)."""
     explorer: KnownExplorer | None = None

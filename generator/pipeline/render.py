@@ -1012,7 +1012,7 @@ class Renderer:
         site = self.site
         category = site.corpus.categories[slug]
         papers = site.category_papers[slug]
-        syntheses = sorted({sid for s in site.descendants(slug) for sid in site.syntheses_by_category.get(s, ())})
+        syntheses = site.category_syntheses[slug]
         claim_count = self.category_counts[slug].claims
         chunks = listings.pages_of(papers)
         first_url = urls.category_url(slug)
@@ -1299,7 +1299,6 @@ def category_counts(site: Site) -> dict[str, CategoryCount]:
     claims_of = {pid: len(site.claims_by_paper.get(pid)) for pid in site.papers}
     counts = {}
     for slug, papers in site.category_papers.items():
-        syntheses = {sid for s in site.descendants(slug) for sid in site.syntheses_by_category.get(s, [])}
         claims = sum(map(claims_of.get, papers, repeat(0)))
-        counts[slug] = CategoryCount(len(papers), claims, len(syntheses))
+        counts[slug] = CategoryCount(len(papers), claims, len(site.category_syntheses[slug]))
     return counts

@@ -57,7 +57,7 @@ from generator.model.records import (
     VerificationRecord,
 )
 from generator.model.schema import LEDGER_TABLE_SCHEMA, render_schemas, schema_files
-from generator.model.site import Site
+from generator.model.site import Edge, Site
 from generator.pipeline import forked
 from generator.pipeline.render import Output, Renderer, StaticFile
 from generator.pipeline.spool import Spooled, spool
@@ -350,11 +350,6 @@ class TableSource:
     shared: Callable[[Site], Any] = lambda site: None
 
 
-def _whole(rows: Callable[[Site], list[dict[str, Any]]]) -> Rows:
-    """A table made whole, as one group: its rows are sorted across records."""
-    return lambda site, key, inputs: rows(site)
-
-
 def _paper_rows(site: Site, pid: str, inputs: tuple[Paper, bool]) -> list[dict[str, Any]]:
     p, retracted = inputs
     return [{
@@ -438,10 +433,11 @@ def _claim_rows(site: Site, ledger: str, inputs: tuple[tuple[Claim, ...], frozen
     ]  # fmt: skip
 
 
-def _citation_rows(site: Site) -> list[dict[str, Any]]:
+def _citation_rows(site: Site, key: None, edges: tuple[Edge, ...]) -> list[dict[str, Any]]:
+    """One group: the rows are sorted across citing papers."""
     return [
         {"citing": e.citing, "target": e.target, "role": e.role, "polarity": e.polarity, "context": e.context}
-        for e in sorted(site.edges, key=lambda e: (e.citing, e.target, e.role or "", e.polarity or "", e.context))
+        for e in sorted(edges, key=lambda e: (e.citing, e.target, e.role or "", e.polarity or "", e.context))
     ]
 
 
@@ -474,7 +470,7 @@ TABLES = (
     ),
     TableSource(
         "citations", "One row per citation between corpus works.", CITATION_COLUMNS,
-        lambda site: [(None, site.edges)], _whole(_citation_rows),
+        lambda site: [(None, site.edges)], _citation_rows,
     ),
     TableSource(
         "taxonomy", "One row per category of the taxonomy; categories and descriptions are editorial.",
@@ -516,12 +512,12 @@ def _kept_table(site: Site, source: TableSource, known: KnownRelease) -> Table:
     ordered: list[RowGroup] = []
     for key, inputs in source.groups(site):
         group = kept.get(key)
-        if group is None or (group.inputs is not inputs and group.inputs != inputs):  # records compare slowly
+        if group is None or group.inputs != inputs:  # the records and claims inside compare by identity first
             fresh = RowGroup(inputs, _unknown_is_null(source.rows(site, key, inputs)))
             if group is None or group.digest != fresh.digest:
                 group = fresh
             else:
-                group.inputs = inputs  # compared by identity next time
+                group.inputs = inputs  # the new objects: compared by identity next time
         groups[key] = group
         ordered.append(group)
     if (
@@ -577,10 +573,8 @@ def _write_rows(
     if table.keeps_text:
         out.flush()
         out.buffer.write(between.encode("utf-8").join([_kept_text(group, suffix, write) for group in groups]))
-        return
-    for index, group in enumerate(groups):
-        out.write(between if index else "")
-        write(out, group.rows)
+    else:  # one group at most: a table keeps no text for the groups of one record
+        write(out, table.rows)
 
 
 def _kept_text(group: RowGroup, suffix: str, write: RowWriter) -> bytes:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import urls
@@ -66,22 +66,30 @@ def _paper_entry(pid: str, paper: Paper) -> FeedEntry | None:
     )
 
 
-_paper_entries: dict[str, tuple[Paper, FeedEntry | None]] = {}
-"""Each paper's entry with the record it was made from: `kb serve` makes again only those of edited papers."""
+@dataclass
+class KnownFeed:
+    """`kb serve`: what earlier builds made of the feed, reused while what it is made from is the same."""
+
+    papers: dict[str, tuple[Paper, FeedEntry | None]] = field(default_factory=dict)
+    """Each paper's entry with the record it was made from: only edited papers' entries are made again."""
+    rendered: tuple[list[FeedEntry], Any, bytes] | None = None
+    """The last feed with its entries and settings; its bytes, not its spooled file, which lives only while a build
+    refers to it (tests/test_streaming.py)."""
 
 
-def collect_entries(site: Site) -> list[FeedEntry]:
-    global _paper_entries
+def collect_entries(site: Site, known: KnownFeed | None = None) -> list[FeedEntry]:
     entries: list[FeedEntry] = []
+    last = known.papers if known is not None else {}
     made: dict[str, tuple[Paper, FeedEntry | None]] = {}
     for pid, loaded in site.papers.items():
-        known = _paper_entries.get(pid)
-        if known is None or known[0] is not loaded.record:
-            known = (loaded.record, _paper_entry(pid, loaded.record))
-        made[pid] = known
-        if known[1] is not None:
-            entries.append(known[1])
-    _paper_entries = made
+        kept = last.get(pid)
+        if kept is None or kept[0] is not loaded.record:
+            kept = (loaded.record, _paper_entry(pid, loaded.record))
+        made[pid] = kept
+        if kept[1] is not None:
+            entries.append(kept[1])
+    if known is not None:
+        known.papers = made
     for sid, loaded_synthesis in site.corpus.syntheses.items():
         synthesis = loaded_synthesis.record
         url = urls.synthesis_url(sid)
@@ -179,15 +187,13 @@ def render_feed(site: Site, entries: list[FeedEntry]) -> bytes:
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-_rendered: tuple[list[FeedEntry], Any, bytes] | None = None
-"""The last feed with its entries and settings: `kb serve` renders it again only when they change. Its bytes, not
-its spooled file: a spool file lives only while a build refers to it (tests/test_streaming.py)."""
-
-
-def build_feed(renderer: Renderer, output: Output) -> None:
-    global _rendered
+def build_feed(renderer: Renderer, output: Output, known: KnownFeed | None = None) -> None:
+    """The feed; with `known` (`kb serve`), rendered again only when its entries or the settings changed."""
     site = renderer.site
-    entries = collect_entries(site)
-    if _rendered is None or _rendered[0] != entries or _rendered[1] != site.settings:
-        _rendered = (entries, site.settings, render_feed(site, entries))
-    output.files.append(StaticFile.spooled(FEED_PATH, _rendered[2]))
+    entries = collect_entries(site, known)
+    rendered = known.rendered if known is not None else None
+    if rendered is None or rendered[0] != entries or rendered[1] != site.settings:
+        rendered = (entries, site.settings, render_feed(site, entries))
+        if known is not None:
+            known.rendered = rendered
+    output.files.append(StaticFile.spooled(FEED_PATH, rendered[2]))
