@@ -91,5 +91,9 @@ FileStamp = tuple[int, int, int]
 def file_stamp(path: str | os.PathLike[str]) -> FileStamp:
     """Size, modification time and inode: what `kb serve` compares to reuse what it read from a file last
     build (an editor that saves by replacing the file changes the inode even within one mtime tick)."""
-    stat = os.stat(path)
+    return stamp_of(os.stat(path))
+
+
+def stamp_of(stat: os.stat_result) -> FileStamp:
+    """`file_stamp` from a `stat` already made (a directory listing's entries carry one)."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ino

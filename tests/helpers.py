@@ -15,9 +15,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator.model.site import Site
+from generator.pipeline import build, link, load, validate
 from generator.pipeline.build import BuildOptions, collect
+from generator.pipeline.cache import RenderCache
 from generator.problems import Problem
+from generator.publish import cite, corrections, permanence, quotes
 from generator.publish.permanence import url_state, write_lock
 from tests.conftest import REPO, copy_project
 
@@ -263,3 +268,23 @@ def write_override(project: Path, template: str, *changes: tuple[str, str]) -> N
     override = project / "overrides" / template
     override.parent.mkdir(parents=True, exist_ok=True)
     override.write_text(text, encoding="utf-8")
+
+
+def forget_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget every earlier build, as a new process would: all that `kb serve` keeps between rebuilds (the render
+    cache and each stage's memory of the last build), so a test can compare a rebuild with a fresh build."""
+    monkeypatch.setattr(build, "render_cache", RenderCache())
+    monkeypatch.setattr(build, "_latest", None)
+    monkeypatch.setattr(validate, "_records_checked", {})
+    monkeypatch.setattr(validate, "_ledgers_read", {})
+    monkeypatch.setattr(validate, "_distinct_ids", [])
+    load._read_yaml_once.cache_clear()
+    monkeypatch.setattr(quotes, "_remembered", {})
+    monkeypatch.setattr(quotes, "_last", quotes._Memory())
+    monkeypatch.setattr(link, "_cited_last", {})
+    monkeypatch.setattr(corrections, "_last_comparison", None)
+    monkeypatch.setattr(corrections, "_claim_ids", ((), frozenset()))
+    monkeypatch.setattr(permanence, "_last_check", None)
+    monkeypatch.setattr(permanence, "_last_lock_lines", None)
+    monkeypatch.setattr(cite, "_claims_of", {})
+    monkeypatch.setattr(cite, "_made", {})

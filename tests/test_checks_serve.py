@@ -13,24 +13,14 @@ from typing import Any
 import pytest
 
 from generator.model.site import Site
-from generator.pipeline import build, listings
+from generator.pipeline import listings
 from generator.pipeline.build import collect, read_inputs
-from generator.pipeline.cache import RenderCache
 from generator.publish import corrections, permanence
 from generator.publish.permanence import LOCK_NAME
+from tests.helpers import forget_builds
 from tests.test_permanence import commit_all, edit
 
 LEDGER = Path("ledgers") / "fixture.csv"
-
-
-def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forget every earlier build and check, as a new `kb build` process would."""
-    monkeypatch.setattr(build, "render_cache", RenderCache())
-    monkeypatch.setattr(build, "_latest", None)
-    monkeypatch.setattr(permanence, "_last_check", None)
-    monkeypatch.setattr(permanence, "_last_lock_lines", None)
-    monkeypatch.setattr(corrections, "_last_comparison", None)
-    monkeypatch.setattr(corrections, "_claim_ids", ((), frozenset()))
 
 
 def _reported(site: Site) -> tuple[Any, ...]:
@@ -57,7 +47,7 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> lis
 def _rebuild_and_compare(root: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     """Check `root` in this process, then in a fresh one: the same problems, or the reuse was wrong."""
     rebuilt = collect(root, read_inputs(root))
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     fresh = collect(root, read_inputs(root))
     assert _reported(rebuilt) == _reported(fresh)
     return rebuilt
@@ -145,7 +135,7 @@ def test_the_reuse_key_holds_every_field_url_planning_reads(fixture_project: Pat
 
 
 def test_an_edit_that_moves_no_url_reuses_the_url_check(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     planned = _count_calls(monkeypatch, permanence, "url_state")
     before = collect(fixture_project, read_inputs(fixture_project))
     assert len(planned) == 1 and not before.problems.errors, before.problems.report()
@@ -161,7 +151,7 @@ def test_an_edit_to_a_claims_statement_reuses_the_url_check(
 ) -> None:
     """A ledger edit makes every claim of that ledger a new object, but of a claim the URLs read only its id,
     paper, ledger and row: a new statement plans no URL again."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     planned = _count_calls(monkeypatch, permanence, "url_state")
     collect(fixture_project, read_inputs(fixture_project))
     old, new = (
@@ -193,7 +183,7 @@ def test_an_edit_that_moves_urls_is_reported_as_by_a_fresh_build(
     lost: list[str],
     unlocked: list[str],
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     before = collect(fixture_project, read_inputs(fixture_project))
     assert not {"url-lost", "url-unlocked"} & set(_codes(before)), before.problems.report()
     saved = {path: path.read_bytes() for path in fixture_project.rglob("*") if path.is_file()}
@@ -219,7 +209,7 @@ def test_a_listing_that_gains_a_page_is_reported_as_by_a_fresh_build(
     """A category listing's pages follow the papers filed under it: moving one paper moves no record URL but adds
     a listing page (not locked yet) and shortens another listing (whose last page stays, retired)."""
     monkeypatch.setattr(listings, "PAGE_SIZE", 1)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     before = collect(fixture_project, read_inputs(fixture_project))
     edit(fixture_project / "records" / "papers" / "2403.00004.yaml", '["fixture-training"]', '["fixture-top-k"]')
     rebuilt = _rebuild_and_compare(fixture_project, monkeypatch)
@@ -231,7 +221,7 @@ def test_a_citation_that_adds_a_cited_by_page_is_reported_as_by_a_fresh_build(
 ) -> None:
     """A paper cited by more papers than its page lists gets a cited-by listing: a new URL, from a new citation."""
     monkeypatch.setattr(listings, "CITED_BY_SHOWN", 0)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     before = collect(fixture_project, read_inputs(fixture_project))
     assert "papers/2402.00003/cited-by/" not in before.problems.report()
     edit(
@@ -250,7 +240,7 @@ def _publish(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commit the project as it is: the base the checks compare with. Then start a fresh process."""
     commit_all(root)
     monkeypatch.setenv("KB_BASE_REF", "HEAD")
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
 
 
 def test_the_comparison_with_the_base_is_reused_only_while_syntheses_and_claims_are_unchanged(

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from generator.model.site import Site
-from generator.pipeline import build, load, validate
+from generator.pipeline import validate
 from generator.pipeline.build import collect
 from generator.publish import quotes
+from tests.helpers import forget_builds
 from tests.test_permanence import edit
 from tests.test_quotes import with_sources  # noqa: F401 - the fixture the project here starts from
 
@@ -30,17 +31,6 @@ def served(with_sources: Path) -> Path:  # noqa: F811 - the fixture imported abo
     papers = with_sources / "records" / "papers"
     (papers / "copy.yaml").write_text((papers / "2503.23007.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     return with_sources
-
-
-def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forget every build, record, ledger and quote check, as a new process would."""
-    monkeypatch.setattr(build, "_latest", None)
-    monkeypatch.setattr(quotes, "_remembered", {})
-    monkeypatch.setattr(quotes, "_last", quotes._Memory())
-    monkeypatch.setattr(validate, "_records_checked", {})
-    monkeypatch.setattr(validate, "_ledgers_read", {})
-    monkeypatch.setattr(validate, "_distinct_ids", [])
-    load._read_yaml_once.cache_clear()
 
 
 def _seen(site: Site) -> tuple[Any, ...]:
@@ -86,7 +76,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
 def test_a_rebuild_after_an_edit_reports_what_a_new_process_reports(
     served: Path, change: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     before = _seen(collect(served))
     _title(served)  # a rebuild that reuses everything first, so that the edit meets remembered checks
     collect(served)
@@ -94,7 +84,7 @@ def test_a_rebuild_after_an_edit_reports_what_a_new_process_reports(
     rebuilt = _seen(collect(served))
     _title(served, 2)  # and a rebuild that reuses what the edit brought
     rebuilt_again = _seen(collect(served))
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     fresh = _seen(collect(served))
 
     assert rebuilt == fresh
@@ -103,7 +93,7 @@ def test_a_rebuild_after_an_edit_reports_what_a_new_process_reports(
 
 
 def test_the_served_project_reports_what_the_tests_above_change(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     site = collect(served)
     states = {cid: check.state for cid, check in site.quote_checks.items()}
     assert states == {
@@ -123,13 +113,13 @@ def test_a_rebuild_with_another_scan_budget_reports_what_a_new_process_reports(
 ) -> None:
     """Checks remembered under one budget are not replayed where another budget runs out earlier, and checks
     that met the limit are never replayed where the budget lasts."""
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     monkeypatch.setattr(quotes, "MAX_SCANNED_CHARS", first)
     collect(served)
     monkeypatch.setattr(quotes, "MAX_SCANNED_CHARS", then)
     _title(served)
     rebuilt = _seen(collect(served))
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     monkeypatch.setattr(quotes, "MAX_SCANNED_CHARS", then)
     fresh = _seen(collect(served))
 
@@ -151,7 +141,7 @@ def _counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[ob
 
 
 def test_a_rebuild_checks_again_only_what_an_edit_changed(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _new_process(monkeypatch)
+    forget_builds(monkeypatch)
     collect(served)
     verdicts = _counted(monkeypatch, validate, "_verdict")
     checks = _counted(monkeypatch, quotes, "_remembered_check")

@@ -11,9 +11,9 @@ import pytest
 from generator.model.site import Site
 from generator.pipeline import build, listings
 from generator.pipeline.build import build_site, read_inputs
-from generator.pipeline.cache import RenderCache
 from generator.pipeline.render import Output, RenderedPage, Renderer
 from generator.publish import cite
+from tests.helpers import forget_builds
 
 EDITED = "2402.00003"
 
@@ -32,21 +32,15 @@ def _snapshot(output: Output) -> dict[str, Any]:
     return {"pages": pages, "files": files, "streamed": output.streamed}
 
 
-def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forget every cached build and page, as a new `kb build` process would."""
-    monkeypatch.setattr(build, "render_cache", RenderCache())
-    monkeypatch.setattr(build, "_latest", None)
-
-
 def test_a_rebuild_after_an_edit_gives_the_pages_of_a_full_build(
     fixture_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     _, before = build_site(fixture_project, options)
     _edit(fixture_project)
     _, incremental = build_site(fixture_project, options)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     _, full = build_site(fixture_project, options)
 
     assert "Comparing Edited Routers" in "".join(p.html for p in incremental.pages)
@@ -57,7 +51,7 @@ def test_a_rebuild_after_an_edit_gives_the_pages_of_a_full_build(
 def test_an_edit_to_one_paper_re_renders_only_the_pages_that_show_it(
     fixture_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     _, before = build_site(fixture_project, options)
     assert len(build.render_cache.rendered) == len(before.pages)  # a first build renders every page
@@ -91,7 +85,7 @@ def test_paper_contexts_are_made_again_only_for_pages_whose_inputs_changed(
 ) -> None:
     """A rebuild makes no paper page's context (cited-by lists, shares, co-citations) whose own record, claims and
     lookups are unchanged while no citation changed, and makes every one again when one did."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     made: list[str] = []
     real_paper_page = Renderer.paper_page
 
@@ -113,7 +107,7 @@ def test_paper_contexts_are_made_again_only_for_pages_whose_inputs_changed(
     site, incremental = build_site(fixture_project, options)
     assert not site.problems.errors, site.problems.report()
     assert len(made) == papers, "a citation changed, so every paper page's context is made again"
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     _, full = build_site(fixture_project, options)
     assert _snapshot(incremental) == _snapshot(full)
     assert "2403.00004" in next(p.html for p in full.pages if p.url == f"papers/{EDITED}/")
@@ -124,7 +118,7 @@ def test_a_rebuild_keeps_the_citation_edges_of_unchanged_papers(
 ) -> None:
     """The render cache compares the citation graph of two builds by identity first (field by field, 100,000
     edges cost a third of a second at 10,000 papers): a paper whose file is unchanged keeps its very edges."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     before, _ = build_site(fixture_project, options)
     _edit(fixture_project)
@@ -141,13 +135,13 @@ def test_a_rebuild_reports_a_citation_whose_target_went_away(
 ) -> None:
     """A paper whose file is unchanged keeps its edges only while every work it cites is still there: once a
     cited record is deleted, the rebuild reports the citation as a full build does."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     before, _ = build_site(fixture_project, options)
     edge = next(edge for edge in before.edges if edge.target in before.papers and edge.citing != edge.target)
     (fixture_project / before.papers[edge.target].doc.path).unlink()
     after, _ = build_site(fixture_project, options)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     full, _ = build_site(fixture_project, options)
 
     unknown = [p for p in after.problems if p.code == "ref-unknown-target"]
@@ -173,7 +167,7 @@ def test_a_claim_edit_makes_one_explorer_shard_again(
     """The explorer's data comes in shards; an edit to one claim makes its shard again and keeps the others,
     and the facet counts and category tree are counted again only when what they count changed."""
     monkeypatch.setattr(listings, "SHARD_SIZE", 2)  # the fixture's claims in several shards
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     _, before = build_site(fixture_project, options)
     ledger = fixture_project / "ledgers" / "fixture.csv"
@@ -181,7 +175,7 @@ def test_a_claim_edit_makes_one_explorer_shard_again(
     assert old in text
     ledger.write_text(text.replace(old, new, 1), encoding="utf-8")
     _, incremental = build_site(fixture_project, options)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     _, full = build_site(fixture_project, options)
 
     assert _snapshot(incremental) == _snapshot(full)
@@ -194,13 +188,13 @@ def test_a_claim_edit_makes_one_explorer_shard_again(
 def test_a_rebuild_cites_claims_as_a_full_build_does(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A claim's citation is dated by its paper's `added`: an edit to it reaches the claims' citations, though
     a rebuild keeps how every untouched paper's claims are cited."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     options = read_inputs(fixture_project)
     before, _ = build_site(fixture_project, options)
     record = fixture_project / "records" / "papers" / f"{EDITED}.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace('added: "2026-02-01"', 'added: "2026-02-09"'))
     incremental, _ = build_site(fixture_project, options)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     monkeypatch.setattr(cite, "_claims_of", {})
     full, _ = build_site(fixture_project, options)
 
@@ -236,7 +230,7 @@ def _tree(site_dir: Path) -> dict[str, bytes]:
 def test_a_serve_rebuild_rewrites_only_changed_files_and_matches_a_clean_build(
     fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     served, clean = tmp_path / "served", tmp_path / "clean"
     _mkdocs_build(fixture_project, served, serve=True)
     written = {path: path.stat().st_mtime_ns for path in served.rglob("*.html")}
@@ -259,7 +253,7 @@ def test_a_serve_rebuild_keeps_the_theme_listing_until_a_theme_folder_changes(
 ) -> None:
     """MkDocs lists every theme file on each build (Material's 14,000); `kb serve` keeps the list between
     rebuilds, yet a file added to overrides/ meanwhile is listed and copied into the site."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     served = tmp_path / "served"
     _mkdocs_build(fixture_project, served, serve=True)
     listings: list[str] = []

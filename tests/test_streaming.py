@@ -20,11 +20,7 @@ from generator.pipeline import build
 from generator.pipeline.build import build_site, read_inputs, write_generated
 from generator.pipeline.cache import RenderCache
 from generator.pipeline.spool import Spool, Spooled
-
-
-def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build, "render_cache", RenderCache())
-    monkeypatch.setattr(build, "_latest", None)
+from tests.helpers import forget_builds
 
 
 def _mkdocs_build(root: Path, site_dir: Path) -> None:
@@ -38,7 +34,7 @@ def _mkdocs_build(root: Path, site_dir: Path) -> None:
 def test_a_build_holds_the_paths_of_its_pages_and_files_not_their_content(
     fixture_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     _, output = build_site(fixture_project, read_inputs(fixture_project))
 
     assert output.pages and output.files
@@ -55,7 +51,7 @@ def test_a_build_holds_the_paths_of_its_pages_and_files_not_their_content(
 def test_mkdocs_build_writes_every_spooled_page_and_file_whole(
     fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     site_dir = tmp_path / "site"
     _mkdocs_build(fixture_project, site_dir)
     _, output = build_site(fixture_project, read_inputs(fixture_project))  # the build the hooks ran
@@ -74,7 +70,7 @@ def test_mkdocs_build_writes_every_spooled_page_and_file_whole(
 def test_kb_generate_writes_the_spooled_pages(
     fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     site, output = build_site(fixture_project, read_inputs(fixture_project))
     write_generated(site, tmp_path / "out", output)
 
@@ -88,7 +84,7 @@ def test_spooled_files_are_deleted_once_no_build_refers_to_them(
     fixture_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`kb serve` rebuilds after every save: the pages of old builds must not fill the disk."""
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     _, output = build_site(fixture_project, read_inputs(fixture_project))
     paths = [page.body.path for page in output.pages if isinstance(page.body, Spooled)]
     paths += [file.data.path for file in output.files]

@@ -15,15 +15,9 @@ import pytest
 
 from generator import mkdocs_hooks
 from generator.commands.build import mkdocs_build
-from generator.pipeline import build
-from generator.pipeline.cache import RenderCache
 from generator.publish import claim_pages
 from tests.conftest import FIXTURE_CORPUS, copy_project
-
-
-def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build, "render_cache", RenderCache())
-    monkeypatch.setattr(build, "_latest", None)
+from tests.helpers import forget_builds
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -41,12 +35,12 @@ def test_kb_build_writes_the_site_material_writes_page_by_page(
     monkeypatch.setattr(claim_pages, "PARALLEL_FROM", 1)  # the fixture has a few claims, not thousands
     monkeypatch.setattr(claim_pages, "CHUNK", 2)  # so the early helper and this process share them
     out = tmp_path / "out"
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     assert mkdocs_build(fixture_project, strict=False, site_dir=str(out / "shelled")) == 0
     shells = len(mkdocs_hooks._state.shells)
     assert sorted(path.name for path in out.iterdir()) == ["shelled"], "no claim pages are left beside it"
 
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     monkeypatch.setattr(mkdocs_hooks, "on_nav", _every_page_in_nav)
     monkeypatch.setattr(claim_pages, "start_early", lambda *args: None)  # written after MkDocs' pages
     twin = copy_project(tmp_path / "twin", FIXTURE_CORPUS)  # MkDocs loads the hooks of a path only once
@@ -71,7 +65,7 @@ def test_a_theme_that_leaves_out_the_page_content_stops_the_build(
         "{% block content %}{% endblock %}"
     )
     monkeypatch.setattr(claim_pages, "PARALLEL_FROM", 1)
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     out = tmp_path / "out"
     assert mkdocs_build(fixture_project, strict=False, site_dir=str(out / "site")) != 0
     assert "the theme did not print the generated HTML (page.content)" in capsys.readouterr().err
@@ -83,7 +77,7 @@ def test_a_rebuild_replaces_the_last_site_and_keeps_its_hidden_entries(
 ) -> None:
     """The last site is moved aside and removed by another process; MkDocs too keeps hidden entries (.git)."""
     out = tmp_path / "out"
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     assert mkdocs_build(fixture_project, strict=False, site_dir=str(out / "site")) == 0
     first = _files(out / "site")
     (out / "site" / ".git").mkdir()
@@ -92,7 +86,7 @@ def test_a_rebuild_replaces_the_last_site_and_keeps_its_hidden_entries(
     (out / "site" / "gone" / "index.html").write_text("a page the next build does not make")
     (out / ".site-last-killed").mkdir()  # left by a build that was killed
 
-    _fresh_process(monkeypatch)
+    forget_builds(monkeypatch)
     assert mkdocs_build(fixture_project, strict=False, site_dir=str(out / "site")) == 0
 
     assert _files(out / "site") == {**first, ".git/HEAD": b"ref: refs/heads/gh-pages"}

@@ -122,7 +122,7 @@ def discover(root: Path, problems: Problems) -> tuple[Found, Found, Found]:
                 )
             if suffix in _KINDS:  # the source texts are read by the quote check
                 stat = entry.stat(follow_symlinks=False)  # not a link: the file's own `file_stamp`
-                found[_KINDS[suffix]].append((_path(entry.path), rel, (stat.st_size, stat.st_mtime_ns, stat.st_ino)))
+                found[_KINDS[suffix]].append((_path(entry.path), rel, file_names.stamp_of(stat)))
     return found["records"], found["bibliographies"], found["ledgers"]
 
 

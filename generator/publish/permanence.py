@@ -306,6 +306,8 @@ class PlanningInputs:
     claim, planning reads only its id, paper, ledger and row, so an edit to a statement or a quote (which makes
     its whole ledger's claims new objects) plans the same URLs."""
 
+    lock: list[tuple[int, str]] | None
+    """urls.lock's lines, in order (listings read it as well); the check compares the planned URLs with it."""
     rest: tuple[Any, ...]
     claims: tuple[Claim, ...]
     claims_by_paper: dict[str, tuple[Claim, ...]]
@@ -314,7 +316,7 @@ class PlanningInputs:
         """Whether planning from these inputs gives what planning from `other` gave. Claims compare by identity
         first (an unchanged ledger gives back the very same objects); only when some differ are the parts of
         them planning reads compared."""
-        if self.rest != other.rest:
+        if self.lock != other.lock or self.rest != other.rest:
             return False
         if self.claims == other.claims and self.claims_by_paper == other.claims_by_paper:
             return True
@@ -338,7 +340,6 @@ def planning_inputs(site: Site) -> PlanningInputs:
     corpus = site.corpus
     rest = (
         site.root,
-        read_lock(site.root),  # the lock's lines, in order (listings read it as well)
         tuple(corpus.papers),
         tuple(corpus.syntheses),
         tuple(corpus.externals),
@@ -356,7 +357,7 @@ def planning_inputs(site: Site) -> PlanningInputs:
         dict(corpus.rejected_categories),
         corpus.unloaded_taxonomy,
     )
-    return PlanningInputs(rest, tuple(corpus.claims), dict(site.claims_by_paper.items()))
+    return PlanningInputs(read_lock(site.root), rest, tuple(corpus.claims), dict(site.claims_by_paper.items()))
 
 
 _last_check: UrlCheck | None = None
@@ -374,8 +375,7 @@ def _url_check(site: Site) -> UrlCheck:
 
 
 def _check_urls(site: Site, inputs: PlanningInputs) -> UrlCheck:
-    lock = read_lock(site.root)
-    lost, new = compare(url_state(site), lock)
+    lost, new = compare(url_state(site), inputs.lock)
     # A record that failed validation has no page this run; its own errors say why, the lost URL is
     # counted under them, and the permanence check resumes once it validates again.
     causes = unloaded_urls(site) if lost else {}
@@ -387,7 +387,7 @@ def _check_urls(site: Site, inputs: PlanningInputs) -> UrlCheck:
             follow_ons.append(cause)
         else:
             kept.append((line, url))
-    return UrlCheck(inputs, kept, follow_ons, new, lock is not None)
+    return UrlCheck(inputs, kept, follow_ons, new, inputs.lock is not None)
 
 
 def unloaded_urls(site: Site) -> dict[str, str]:

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from generator import input_caps
+from generator.file_names import stamp_of
 from generator.model.characters import format_characters
 from generator.model.records import Claim, Paper
 from generator.model.site import Corpus, Loaded, QuoteCheck, Site
@@ -392,7 +393,7 @@ def _read(root: str, corpus: Corpus) -> _Read:
             found = {entry.name: entry.stat(follow_symlinks=False) for entry in entries}
     except OSError:  # no folder, or it changes while listed: every source counts as changed
         found = {}
-    sources = {name: (got.st_mode, got.st_size, got.st_mtime_ns, got.st_ino) for name, got in found.items()}
+    sources = {name: (got.st_mode, *stamp_of(got)) for name, got in found.items()}
     return _Read(root, corpus.papers, sources)
 
 
