@@ -6,6 +6,7 @@ the order they were added, and the report with its follow-on counts) must be tho
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from generator.model.site import Site
 from generator.pipeline import listings
 from generator.pipeline.build import collect, read_inputs
-from generator.publish import corrections, permanence
+from generator.publish import corrections, permanence, quotes
 from generator.publish.permanence import LOCK_NAME
 from tests.helpers import forget_builds
 from tests.test_permanence import commit_all, edit
@@ -278,3 +279,13 @@ def test_a_lock_line_removed_since_the_base_is_reported_as_by_a_fresh_build(
     (fixture_project / LOCK_NAME).write_text(lock, encoding="utf-8")
     restored = collect(fixture_project, read_inputs(fixture_project))
     assert "url-lock-line-removed" not in _codes(restored)
+
+
+def test_a_one_shot_build_keeps_no_check_for_a_rebuild(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kb build` and `kb validate` run once (`BuildOptions.one_shot`): what only a rebuild would reuse (the URL check
+    with its inputs, each ledger's quote checks) is not kept, so it holds no memory while they run."""
+    forget_builds(monkeypatch)
+    site = collect(fixture_project, dataclasses.replace(read_inputs(fixture_project), one_shot=True))
+    assert site.quote_checks and "url-lost" not in _codes(site)
+    assert permanence._last_check is None
+    assert quotes._last.runs == {} and quotes._last.checks == ([], {})

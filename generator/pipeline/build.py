@@ -147,7 +147,7 @@ def _run(root: Path, options: BuildOptions) -> Build:
             source_text.check_duplicate_abstracts(site)  # two syntheses, one abstract: say so until flagged
             # 4. Permanence against the PLANNED URLs (from the model, not from rendered files),
             #    so validate and build report the same lost and unlocked URLs.
-            permanence.check_planned_urls(site)
+            permanence.check_planned_urls(site, remember=not options.one_shot)
             permanence.check_base_lock(site, options.base)  # urls.lock only grows, compared with the published lock
             feed.check_dates(site, options.build_date)  # no entry dated after the build
         with stage(progress, "quotes"):  # claim rows show them

@@ -17,7 +17,6 @@ of type `retraction` names its `claim_id`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,9 +280,10 @@ def report_url_problems(problems: Problems, lost: list[tuple[int, str]], new: li
     problems.extend(p for p in added.sorted() if p not in existing)
 
 
-def check_planned_urls(site: Site) -> None:
-    """Run in every build and `kb validate`: lost locked URLs are errors, unlocked new ones warnings."""
-    found = _url_check(site)
+def check_planned_urls(site: Site, remember: bool = False) -> None:
+    """Run in every build and `kb validate`: lost locked URLs are errors, unlocked new ones warnings. With
+    `remember` (`kb serve`), the last build's check is reused while the URLs it planned cannot have moved."""
+    found = _url_check(site) if remember else _check_urls(site, read_lock(site.root))
     for cause in found.follow_ons:
         site.problems.follow_on(cause, "published URL(s) of records that did not load (served again once they load)")
     report_url_problems(site.problems, found.lost, found.new, found.lock_exists)
@@ -291,9 +291,8 @@ def check_planned_urls(site: Site) -> None:
 
 @dataclass(frozen=True)
 class UrlCheck:
-    """What `check_planned_urls` reports, with everything of the site it was found from."""
+    """What `check_planned_urls` reports."""
 
-    inputs: PlanningInputs
     lost: list[tuple[int, str]]  # lost URLs whose record loaded: errors
     follow_ons: list[str]  # for each lost URL of a record that did not load, the file whose errors say why
     new: list[str]
@@ -360,22 +359,23 @@ def planning_inputs(site: Site) -> PlanningInputs:
     return PlanningInputs(read_lock(site.root), rest, tuple(corpus.claims), dict(site.claims_by_paper.items()))
 
 
-_last_check: UrlCheck | None = None
-"""The last build's URL check: a `kb serve` rebuild after an edit that moves no URL reports it again."""
+_last_check: tuple[PlanningInputs, UrlCheck] | None = None
+"""The last build's URL check with what it read: a `kb serve` rebuild after an edit that moves no URL reports it
+again."""
 
 
 def _url_check(site: Site) -> UrlCheck:
     global _last_check
     inputs = planning_inputs(site)
-    if _last_check is None or not inputs.plans_as(_last_check.inputs):
-        _last_check = _check_urls(site, inputs)
-    elif _last_check.inputs.claims is not inputs.claims:  # compared by identity next time
-        _last_check = dataclasses.replace(_last_check, inputs=inputs)
-    return _last_check
+    if _last_check is None or not inputs.plans_as(_last_check[0]):
+        _last_check = (inputs, _check_urls(site, inputs.lock))
+    else:  # the new claims: compared by identity next time
+        _last_check = (inputs, _last_check[1])
+    return _last_check[1]
 
 
-def _check_urls(site: Site, inputs: PlanningInputs) -> UrlCheck:
-    lost, new = compare(url_state(site), inputs.lock)
+def _check_urls(site: Site, lock: list[tuple[int, str]] | None) -> UrlCheck:
+    lost, new = compare(url_state(site), lock)
     # A record that failed validation has no page this run; its own errors say why, the lost URL is
     # counted under them, and the permanence check resumes once it validates again.
     causes = unloaded_urls(site) if lost else {}
@@ -387,7 +387,7 @@ def _check_urls(site: Site, inputs: PlanningInputs) -> UrlCheck:
             follow_ons.append(cause)
         else:
             kept.append((line, url))
-    return UrlCheck(inputs, kept, follow_ons, new, inputs.lock is not None)
+    return UrlCheck(kept, follow_ons, new, lock is not None)
 
 
 def unloaded_urls(site: Site) -> dict[str, str]:

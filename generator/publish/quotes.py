@@ -497,7 +497,7 @@ def checking_quotes(
     if forking:
         _changed_characters()  # made once, before the fork that inherits it
     with forked.part_beside(claims[here:], functools.partial(_checked_with_scans, root, corpus)) as checked_there:
-        yield lambda: _all_checked(root, corpus, problems, here, checked_there)
+        yield lambda: _all_checked(root, corpus, problems, here, checked_there, remember=not fork)
 
 
 def _all_checked(
@@ -506,15 +506,17 @@ def _all_checked(
     problems: Problems,
     here: int,
     checked_there: Callable[[], list[tuple[QuoteCheck, int]]],
+    remember: bool,
 ) -> dict[str, QuoteCheck]:
     """The first `here` claims checked in this process, ledger by ledger, the rest as `checked_there` gives them,
-    all against one budget, and every problem reported in claim order."""
+    all against one budget, and every problem reported in claim order. With `remember` (`kb serve`), each ledger's
+    run is kept for the next build, which takes it whole while nothing it read changed."""
     cache = SourceCache(root)
     budget = ScanBudget(MAX_SCANNED_CHARS)
     report = _Report()
     claims = corpus.claims
-    read = _read(cache.root_text, corpus)  # before any check reads: a later change shows as one next build
-    changed = _changed(_last.read, read)
+    read = _read(cache.root_text, corpus) if remember else None  # before any check reads: a later change shows
+    changed = _changed(_last.read, read) if read is not None else None  # as one next build
     runs, kept = [], {}
     for ledger_claims in _by_ledger(claims[:here], _last.runs):
         run = _run_checked(corpus, ledger_claims, cache, budget, changed, report)
@@ -533,7 +535,8 @@ def _all_checked(
         together = {}
         for run in runs:
             together.update(run.checks)
-    _last.read, _last.runs, _last.checks = read, kept, (runs, together)
+    if read is not None:
+        _last.read, _last.runs, _last.checks = read, kept, (runs, together)
     for run in runs:
         problems.extend(run.problems)
     checks = dict(together)  # the caller's own: what is remembered is never handed out
