@@ -857,16 +857,23 @@ def parse_audit(text: str) -> Audit:
     return Audit(result, notes, attributes)
 
 
-_distinct_ids: list[Claim] = []
-"""The last claims found to share no id: `kb serve` rebuilds mostly find the very same claims again, compared at once
-instead of making a set of 100,000 ids."""
+def claim_ids(claims: typing.Sequence[Claim]) -> frozenset[str]:
+    """The id of every claim. Kept while the claims are the same objects (an unchanged ledger gives them back): a
+    `kb serve` rebuild asks for the set of 100,000 ids three times (here, corrections, tombstones), and making it
+    costs more than all the other checks of a rebuild together."""
+    global _claim_ids
+    if len(claims) != len(_claim_ids[0]) or tuple(claims) != _claim_ids[0]:
+        _claim_ids = (tuple(claims), frozenset(claim.claim_id for claim in claims))
+    return _claim_ids[1]
+
+
+_claim_ids: tuple[tuple[Claim, ...], frozenset[str]] = ((), frozenset())
 
 
 def _check_claim_ids(claims: list[Claim], problems: Problems) -> list[Claim]:
     """A stored id used twice is an error; rows that only share a provisional id (same paper, same text,
     no `claim_id` yet) get one warning per group and, for this run, the distinct ids `kb ids` would give."""
-    if claims == _distinct_ids or len({claim.claim_id for claim in claims}) == len(claims):  # the usual case
-        _distinct_ids[:] = claims
+    if len(claim_ids(claims)) == len(claims):  # the usual case
         return claims
     provisional = {(p.location.path, p.location.line) for p in problems.sorted() if p.code == "claim-id-missing"}
     groups: dict[str, list[Claim]] = {}

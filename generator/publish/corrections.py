@@ -22,7 +22,7 @@ from typing import Any
 
 from generator.model.records import CLAIM_ID_RE, Claim, CorrectionEvent, Synthesis
 from generator.model.site import Corpus, Loaded, Site
-from generator.pipeline.validate import validate_corpus
+from generator.pipeline.validate import claim_ids, validate_corpus
 from generator.problems import Location, Problem, Problems, Severity
 from generator.sources.git import BASE_ENV, Published, write_tree
 
@@ -90,7 +90,7 @@ and the claims are the same (an unchanged file gives back the very same objects:
 
 def _check_event_shape(site: Site) -> None:
     """Checks that need no base: event ids unique in a record, claim ids well formed and known."""
-    current_claims = claim_ids(site.corpus)
+    current_claims = claim_ids(site.corpus.claims)
     for sid, loaded in sorted(site.corpus.syntheses.items()):
         seen: set[str] = set()
         for index, event in enumerate(loaded.record.correction_record.corrections):
@@ -112,19 +112,6 @@ def _check_event_shape(site: Site) -> None:
                     f"correction event `{event.id}` names claim `{event.claim_id}`, which no ledger row has",
                     "check the id against the ledger's claim_id column", Severity.WARNING,
                 )  # fmt: skip
-
-
-def claim_ids(corpus: Corpus) -> frozenset[str]:
-    """The id of every ledger row. Kept while the rows are the same objects (an unchanged ledger gives them back):
-    at 100,000 claims the set costs more than all the other checks of a `kb serve` rebuild together."""
-    global _claim_ids
-    claims = tuple(corpus.claims)
-    if claims != _claim_ids[0]:
-        _claim_ids = (claims, frozenset(claim.claim_id for claim in claims))
-    return _claim_ids[1]
-
-
-_claim_ids: tuple[tuple[Claim, ...], frozenset[str]] = ((), frozenset())
 
 
 def _record_keys(loaded: Loaded[Synthesis]) -> set[str]:

@@ -31,8 +31,8 @@ from generator.model.site import Site
 from generator.pipeline import listings
 from generator.pipeline.contexts import template_vars
 from generator.pipeline.render import Output, PageLinks, RenderedPage, Renderer, StaticFile
+from generator.pipeline.validate import claim_ids
 from generator.problems import Location, Problems, Severity
-from generator.publish.corrections import claim_ids
 from generator.sources.git import Published
 from generator.urls import LOCK_NAME, locked_urls, parse_lock, read_lock  # the lock is read below the pipeline too
 
@@ -154,7 +154,7 @@ def redirect_html(
 
 def _retractions(site: Site) -> dict[str, tuple[str, CorrectionEvent]]:
     """Claim id -> (synthesis id, event) for `retraction` events naming a claim no ledger has any more."""
-    current = claim_ids(site.corpus)
+    current = claim_ids(site.corpus.claims)
     found: dict[str, tuple[str, CorrectionEvent]] = {}
     for sid, loaded in sorted(site.corpus.syntheses.items()):
         for event in loaded.record.correction_record.corrections:
