@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -53,6 +56,23 @@ def test_synthetic_corpus_validates_strictly_and_builds(corpus: Path) -> None:
     assert redirects and tombstones
     banners = [u for u in locked if "Withdrawn record" in (site / u / "index.html").read_text(encoding="utf-8")]
     assert banners, "withdrawn papers keep their page, with a tombstone banner"
+
+
+def test_python_m_mkdocs_inside_the_knowledge_base_builds_every_paper_page(corpus: Path, tmp_path: Path) -> None:
+    """`python -m mkdocs build` puts the knowledge base's folder first on sys.path. A shim kept in a `generator/`
+    folder there was taken for the `generator` package and imported itself: no hooks ran, and the site held the
+    hand-written pages alone, with only warnings."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KB_BASE_REF")}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "site")],
+        cwd=corpus, capture_output=True, text=True, env=env, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not (corpus / "generator").exists()
+    locked = [line for line in (corpus / "urls.lock").read_text(encoding="utf-8").splitlines() if "#" not in line]
+    assert sum(url.startswith("papers/") for url in locked) >= PAPERS
+    missing = [url for url in locked if not (tmp_path / "site" / url / "index.html").is_file()]
+    assert not missing, result.stderr[-2000:]
 
 
 def test_claims_add_up_and_stay_within_one_to_thirty_per_paper(corpus: Path) -> None:

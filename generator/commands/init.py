@@ -68,6 +68,16 @@ HOOKS = """\
 # MkDocs loads this file (see `hooks:` in mkdocs.yml); the hooks themselves come with `kb`.
 from generator.mkdocs_hooks import *  # noqa: F403
 """
+HOOKS_SHIM = "hooks/kb_hooks.py"
+"""Where a knowledge base keeps the shim. Not in a `generator/` folder: where the knowledge base's folder comes
+first on sys.path (`python -m mkdocs build`), Python would take that folder for the `generator` package, the
+shim would import itself, and MkDocs would build the hand-written pages alone, without an error."""
+
+
+def use_hooks_shim(config: str) -> str:
+    """mkdocs.yml's text with its one hook pointed at the shim."""
+    return re.sub(r"(?m)^hooks:\n(\s*)- .*$", rf"hooks:\n\1- {HOOKS_SHIM}", config, count=1)
+
 
 MAKEFILE = """\
 # `make install` creates .venv with `kb` in it; the workflows run `make install-locked`, which takes
@@ -110,8 +120,7 @@ def _mkdocs_yml(name: str, site_url: str, repo_url: str) -> str:
     for key, value in replacements.items():
         text = re.sub(rf"(?m)^{key}:.*$", f"{key}: {value}".replace("\\", "\\\\"), text, count=1)
     text = re.sub(r'(?m)^(\s*release:\s*)"[^"]*"', r'\1"0.1.0"', text, count=1)
-    text = re.sub(r"(?m)^hooks:\n(\s*)- .*$", r"hooks:\n\1- hooks/kb_hooks.py", text, count=1)
-    return text
+    return use_hooks_shim(text)
 
 
 def init_project(target: Path, name: str, site_url: str = "", repo_url: str = "") -> list[str]:
@@ -139,7 +148,7 @@ def init_project(target: Path, name: str, site_url: str = "", repo_url: str = ""
             continue
         written.append(relative)
     write("mkdocs.yml", _mkdocs_yml(name, site_url, repo_url))
-    write("hooks/kb_hooks.py", HOOKS)
+    write(HOOKS_SHIM, HOOKS)
     write("Makefile", MAKEFILE)
     write("records/taxonomy.yaml", TAXONOMY)
     (target / "ledgers").mkdir()

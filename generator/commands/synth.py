@@ -30,7 +30,7 @@ from pathlib import Path
 
 from generator import urls
 from generator.commands import EXIT_OK, EXIT_USAGE
-from generator.commands.init import HOOKS
+from generator.commands.init import HOOKS, HOOKS_SHIM, use_hooks_shim
 from generator.model.records import LEDGER_COLUMNS, VOCABULARIES
 from generator.pipeline.listings import CITED_BY_SHOWN, cited_by_url, page_count, page_url
 from generator.publish.permanence import INDEX_URLS, write_lock
@@ -504,8 +504,10 @@ def copy_site_config(source: Path, target: Path) -> None:
     """What a build needs besides the data: mkdocs.yml, content/, overrides/, CONTRIBUTING.md and the hooks
     (a shim importing the installed `generator.mkdocs_hooks`, so the copy never goes stale)."""
     copy_parts(source, target, SITE_PARTS)
-    (target / "generator").mkdir(exist_ok=True)
-    (target / "generator" / "mkdocs_hooks.py").write_text(HOOKS, encoding="utf-8")  # the shim `kb init` writes
+    config = target / "mkdocs.yml"
+    config.write_text(use_hooks_shim(config.read_text(encoding="utf-8")), encoding="utf-8")
+    (target / HOOKS_SHIM).parent.mkdir(exist_ok=True)
+    (target / HOOKS_SHIM).write_text(HOOKS, encoding="utf-8")  # the shim `kb init` writes
 
 
 def write_project(corpus: Corpus, writer: Writer, source: Path, out: Path, seed: int) -> set[str]:
