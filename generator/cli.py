@@ -11,11 +11,14 @@ import argparse
 import atexit
 import contextlib
 import gc
+import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from generator.commands import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
@@ -300,5 +303,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+def run() -> NoReturn:
+    """The `kb` program: `main`, then the process ends at once. Python's own shutdown takes apart every module and
+    frees what they hold object by object: 0.4 s after `kb validate` at 10,000 papers (a twentieth of it), only to
+    free memory the exit frees anyway (mypy ends the same way). The exit handlers still run (the spool's folders
+    are removed), and a thread still at work gets the usual exit, which waits for it."""
+    code = main()
+    with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing left to flush into
+        sys.stdout.flush()
+        sys.stderr.flush()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

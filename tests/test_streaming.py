@@ -129,5 +129,6 @@ def test_a_spool_on_another_file_system_still_fills_the_site(fixture_project: Pa
         assert '"title":"Comparing Routers' in twin
         assert "Comparing Routers" in (site_dir / "data" / "papers.csv").read_text(encoding="utf-8")
         assert "Comparing Routers" in (site_dir / "papers" / "2402.00003" / "index.html").read_text(encoding="utf-8")
+        assert not list(spool_dir.iterdir()), "kb ends without Python's shutdown (cli.run) but removes its spool"
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)
