@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from generator.commands.init import use_hooks_shim
 from generator.model.site import Site
 from generator.pipeline import build, link, load, validate
 from generator.pipeline.build import BuildOptions, collect
@@ -169,6 +170,8 @@ def add_site_config(root: Path) -> Path:
             continue
         shutil.move(str(part), str(root / part.name))
     shutil.rmtree(scratch)
+    config = root / "mkdocs.yml"  # a copy of the repository's own names its hooks, not the shim copied here
+    config.write_text(use_hooks_shim(config.read_text(encoding="utf-8")), encoding="utf-8")
     if not (root / "urls.lock").exists():
         (root / "urls.lock").write_text("# urls.lock: no URL published yet\n", encoding="utf-8")
     return root
