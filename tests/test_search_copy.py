@@ -66,6 +66,12 @@ PAGES = {
         "</article>\n</div>",  # as Material closes its content
     ),
     "papers/d/index.html": generated("Paper D", f"<h1>Paper D</h1><textarea>{BADGE}</textarea>\n"),
+    "papers/g/index.html": generated("Paper G", f"<h1>Paper G</h1><TEXTAREA>{BADGE}</TEXTAREA>\n"),
+    # And one where removing the note would put the `<` before it next to what follows: a comment that would
+    # hide the rest of the page (markup parsed otherwise is looked for in what is left once removed).
+    "papers/f/index.html": generated(
+        "Paper F", '<h1>Paper F</h1><p>less <<span class="kb-note">mooncalf</span>!-- than zeppelin</p>\n'
+    ),
     # An image in the theme after the indexed part is the result's image: that part is given too.
     "papers/e/index.html": generated("Paper E", f"<h1>Paper E</h1><p>E {BADGE}</p>\n").replace(
         "Made with care", '<img src="logo.png">'
@@ -105,6 +111,7 @@ def test_pagefind_writes_the_same_bundle_from_stripped_copies(tmp_path: Path, mo
     assert [anchor["id"] for anchor in index["fragments"]["/papers/c/"]["anchors"]] == ["own"]
     assert index["fragments"]["/papers/e/"]["meta"]["image"] == "logo.png"
     assert "alphabeta" in index["words"], "text on either side of a removed element no longer joins"
+    assert "zeppelin" in index["words"]
 
 
 def test_a_generated_page_loses_its_unindexed_elements_and_the_theme_after_it() -> None:
@@ -122,9 +129,10 @@ def test_a_generated_page_loses_its_unindexed_elements_and_the_theme_after_it() 
         assert kept.encode() in kept_whole, kept
     assert b'id="deep"' not in kept_whole
     assert b"logo.png" in (search.search_copy(PAGES["papers/e/index.html"].encode()) or b"")
-    for path in ("about/index.html", "papers/d/index.html"):
+    for path in ("about/index.html", "papers/d/index.html", "papers/g/index.html"):
         page = PAGES[path].encode()
         assert BADGE.encode() in (search.search_copy(page) or b""), f"{path} was stripped"
+    assert b"mooncalf" in (search.search_copy(PAGES["papers/f/index.html"].encode()) or b""), "papers/f was stripped"
 
 
 @pytest.mark.parametrize("selector", [s for s in search.UNINDEXED_SELECTORS if ">" not in s])
