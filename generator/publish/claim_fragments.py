@@ -79,14 +79,31 @@ json_string: Callable[[str], str] = json.encoder.encode_basestring
 """The function `json_text` encodes every string with: C, when the interpreter has json's accelerator."""
 
 
+def script_string(text: str) -> str:
+    """`json_for_script` of a str (json's text of it is `json_string`'s), without json.dumps' encoder and a
+    Markup: twice a claim page."""
+    text = json_string(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def json_object(values: Mapping[str, object], encoded: Mapping[str, str]) -> str:
     """`json_text` of `values` and `encoded` in one object, where `encoded` holds values that are JSON already:
     the citation a paper's claims share but for their id is made JSON once. Strings and integers, all of a
-    claim's record, are written here as json's encoder writes them; anything else by json."""
-    items = [(key, json_string(value) if type(value) is str else _json_value(value)) for key, value in values.items()]
-    items += encoded.items()
-    items.sort()  # keys differ: as `sort_keys`
-    return "{" + ",".join([f"{json_string(key)}:{text}" for key, text in items]) + "}"
+    claim's record, are written here as json's encoder writes them; anything else by json. Every claim has the
+    same keys: they are sorted and encoded once (`_layout`), and the values put in their places by `%`."""
+    template, ordered = _layout((*values, *encoded))
+    texts = [json_string(value) if type(value) is str else _json_value(value) for value in values.values()]
+    texts += encoded.values()
+    return template % ordered(texts)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(keys: tuple[str, ...]) -> tuple[str, Callable[[list[str]], tuple[str, ...]]]:
+    """An object's text with a `%s` for each value, keys in sorted order (`sort_keys`; they differ), and what
+    takes the values' texts, in the order of `keys`, into that order."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    template = "{" + ",".join(json_string(keys[index]).replace("%", "%%") + ":%s" for index in order) + "}"
+    return template, lambda texts: tuple([texts[index] for index in order])
 
 
 def _json_value(value: object) -> str:
@@ -176,10 +193,10 @@ class ClaimPages:
         body = ""
         if claim.source_quote:
             where = f" ({claim.page_or_section})" if claim.page_or_section else ""
-            body = f',"reviewBody":{json_for_script(f"{quoted_from}{where}: {claim.source_quote}")}'
+            body = f',"reviewBody":{script_string(f"{quoted_from}{where}: {claim.source_quote}")}'
         start, author = self.reviewer
         return (
-            f'<script type="application/ld+json">{start}{review}{author},"claimReviewed":{json_for_script(claim.claim)}'
+            f'<script type="application/ld+json">{start}{review}{author},"claimReviewed":{script_string(claim.claim)}'
             f',"identifier":"{claim.claim_id}","itemReviewed":{{"@id":{claimed},"@type":"Claim","appearance":'
             f'{appearance}}}{aspect}{body},"reviewRating":{rating},"url":{url}}}</script>'
         )
