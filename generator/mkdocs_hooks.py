@@ -122,7 +122,8 @@ class _GeneratedFile(File):
         if spooled is None or (dirty and not self.is_modified()):
             return super().copy_file(dirty)
         if spooled.offset is not None:  # read once, though the first file of a folder is opened twice
-            _into_site(self.abs_dest_path, functools.partial(_write_bytes, spooled.read_bytes()))
+            data = spooled.read_bytes()
+            _into_site(self.abs_dest_path, lambda target: claim_pages.write_file(target, data))
             return None
         try:
             _into_site(self.abs_dest_path, functools.partial(_replacing_link, spooled.path))
@@ -137,17 +138,6 @@ def _into_site(target: str, write: Callable[[str], object]) -> None:
     except FileNotFoundError:  # the first file of its folder
         os.makedirs(os.path.dirname(target), exist_ok=True)
         write(target)
-
-
-def _write_bytes(data: bytes, target: str) -> None:
-    """`Path.write_bytes` without a buffered file object: one JSON twin for each generated page."""
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-    finally:
-        os.close(descriptor)
 
 
 def _replacing_link(source: Path, target: str) -> None:
