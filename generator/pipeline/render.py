@@ -501,10 +501,7 @@ def missing(what: str) -> str:
     return f'<span class="kb-missing">{what} not recorded</span>'
 
 
-MISSING_QUOTE = '<span class="kb-missing">Quote not recorded</span>'
-MISSING_PAGE = '<span class="kb-missing">Page not recorded</span>'
-MISSING_ROLE = '<span class="kb-missing">Role not recorded</span>'
-MISSING_POLARITY = '<span class="kb-missing">Polarity not recorded</span>'
+MISSING_QUOTE, MISSING_PAGE, MISSING_ROLE, MISSING_POLARITY = map(missing, ("Quote", "Page", "Role", "Polarity"))
 """The `missing` macro, as claim cells and citation lists call it."""
 RETRACTED_ROW = ' class="kb-retracted-row"'
 RETRACTED_FLAG = ' · <strong class="kb-flag">rests on a retracted paper</strong>'
