@@ -1443,10 +1443,7 @@ FACET_VOCABULARIES = {"audit": "audit_status", "fit": "taxonomy_fit"}
 def claim_facets(site: Site, claims: list[Claim]) -> list[Facet]:
     facets = []
     for key, label in FACET_LABELS.items():
-        counts: dict[str, int] = {}
-        for claim in claims:
-            value = listings.vocab_value(claim, key)
-            counts[value] = counts.get(value, 0) + 1
+        counts = collections.Counter(map(listings.VOCAB_VALUE[key], claims))
         facets.append(Facet(key, label, tuple(sorted(counts.items())), FACET_VOCABULARIES.get(key, key)))
     return facets
 
