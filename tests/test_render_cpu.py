@@ -1,6 +1,7 @@
 """Parts of paper pages and of every page's head made in Python while the templates they stand in for are the
-bundled ones (render.py PaperParts, metadata.py head_tags), and relative links worked out by prefix: each must give
-what the templates, or posixpath.relpath, give, byte for byte."""
+bundled ones (render.py PaperParts, metadata.py head_tags; the citation block of claim pages too, render.py
+cite_block), and relative links worked out by prefix: each must give what the templates, or posixpath.relpath,
+give, byte for byte."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from generator.model.site import PageCitation, Site
 from generator.pipeline import render
 from generator.pipeline.build import collect
 from generator.pipeline.render import CITE, MACROS, PageLinks, PaperParts, Renderer, relative_url
-from generator.publish import cite, metadata
+from generator.publish import cite, claim_fragments, metadata
 from tests.conftest import REPO
 from tests.test_paper_rows_fast import HOSTILE
 
@@ -62,31 +63,67 @@ def test_paper_pages_and_heads_are_the_templates(corpora: dict[str, Site], corpu
         assert made == expected, made[0]
 
 
-CITATIONS: dict[str, dict[str, Any]] = {
-    "paper, released": {"kind": "paper", "release": "1.0"},
-    "paper, pinned": {"kind": "paper", "pinned_url": "https://a.example/r.zip#site/papers/x/index.html"},
-    "paper, nothing": {"kind": "paper", "release": ""},
-    "synthesis": {"kind": "synthesis"},
-    "claim": {"kind": "claim"},
-    "claim, pinned": {"kind": "claim", "pinned_url": f"https://a.example/{HOSTILE}#f<&>"},
-    "hostile": {"apa": HOSTILE, "bibtex": HOSTILE, "living_url": HOSTILE, "release": HOSTILE, "csl": {"t": HOSTILE}},
-}
+CITATION = {"key": "k", "kind": "paper", "title": "t", "genre": "g", "living_url": "https://a.example/p/",
+            "pinned_url": "", "release": "0.1", "issued": None, "csl": {"id": "k"}, "bibtex": "@misc{k}",
+            "apa": "A. (2025). T."}  # fmt: skip
+HOSTILE_CITATION = {"apa": HOSTILE, "bibtex": HOSTILE, "living_url": HOSTILE, "release": HOSTILE, "csl": {"t": HOSTILE}}
+PINNED = {"pinned_url": f"https://a.example/{HOSTILE}#f<&>"}
+RELEASES = {"released": {"release": "1.0"}, "pinned": PINNED, "no release": {"release": ""}, "hostile": HOSTILE_CITATION,
+            "hostile, pinned": HOSTILE_CITATION | PINNED}  # fmt: skip
+"""What changes a citation block besides its kind: each branch of cite.html (render.cite_block) for each kind a
+page made in Python cites (synthesis pages include cite.html)."""
 
 
-@pytest.mark.parametrize("variant", CITATIONS)
+def cite_html(renderer: Renderer, url: str, citations: dict[str, PageCitation], **context: Any) -> str:
+    """cite.html for the page at `url`, as a page includes it."""
+    site = SimpleNamespace(citations=citations)
+    include = renderer.env.from_string('{% include "kb/partials/cite.html" %}')
+    return include.render(site=site, links=renderer.links(url), page_url=url, **context)
+
+
+@pytest.mark.parametrize("variant", RELEASES)
 @pytest.mark.parametrize("home", [("arXiv", "https://arxiv.org/abs/x"), ("DOI <&>", "https://doi.org/x"), None])
-def test_cite_block_is_cite_html(variant: str, home: tuple[str, str] | None) -> None:
+def test_a_paper_pages_cite_block_is_cite_html(variant: str, home: tuple[str, str] | None) -> None:
+    """paper.html's block (PaperParts.cite), with and without a citation."""
     renderer = Renderer(collect(REPO))
-    fields: dict[str, Any] = {"key": "k", "kind": "paper", "title": "t", "genre": "g", "living_url": "https://a.example/p/",
-              "pinned_url": "", "release": "0.1", "issued": None, "csl": {"id": "k"}, "bibtex": "@misc{k}",
-              "apa": "A. (2025). T."} | CITATIONS[variant]  # fmt: skip
     url = "papers/2401.00001/"
-    for citations in ({url: PageCitation(**fields)}, {}):
+    for citations in ({url: PageCitation(**CITATION | RELEASES[variant])}, {}):
+        expected = cite_html(renderer, url, citations, **({"home": home} if home else {}))
         site = SimpleNamespace(citations=citations)
-        links = renderer.links(url)
-        context = {"site": site, "links": links, "page_url": url, **({"home": home} if home else {})}
-        expected = renderer.env.from_string('{% include "kb/partials/cite.html" %}').render(context)
-        assert paper_parts(renderer).cite(links, site, url, home) == expected  # type: ignore[arg-type]
+        assert paper_parts(renderer).cite(renderer.links(url), site, url, home) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("variant", RELEASES)
+def test_a_synthesis_pages_cite_block_is_cite_html(variant: str) -> None:
+    """synthesis.html's block (PaperParts.cite with no home): a synthesis is cited as neither a paper nor a claim."""
+    renderer = Renderer(collect(REPO))
+    url = "syntheses/SRCH-0000FEED/"
+    for citations in ({url: PageCitation(**CITATION | RELEASES[variant] | {"kind": "synthesis"})}, {}):
+        site = SimpleNamespace(citations=citations)
+        assert paper_parts(renderer).cite(renderer.links(url), site, url, None) == cite_html(renderer, url, citations)  # type: ignore[arg-type]
+
+
+def test_synthesis_pages_are_the_template(corpora: dict[str, Site]) -> None:
+    """A synthesis page made with PaperParts.cite is the page cite.html makes (as under an override)."""
+    site = corpora["synth"]
+    fast, slow = Renderer(site), Renderer(site)
+    paper_parts(slow).bundled[(CITE,)] = False
+    assert site.corpus.syntheses, "the corpus has syntheses"
+    for sid in sorted(site.corpus.syntheses):
+        made = fast.synthesis_page(sid).html
+        assert '<div class="kb-cite"' in made
+        assert made == slow.synthesis_page(sid).html, sid
+
+
+@pytest.mark.parametrize("variant", RELEASES)
+def test_a_claim_pages_cite_block_is_cite_html(variant: str) -> None:
+    """claim.html's block (claim_fragments.ClaimPages), with and without a citation: a claim in no archived
+    release links the methodology from the claim's page (test_claim_fast: a corpus's claims, cited by paper)."""
+    url = "claims/c-0123abcd/"
+    for citations in ({url: PageCitation(**CITATION | RELEASES[variant] | {"kind": "claim"})}, {}):
+        renderer = Renderer(dataclasses.replace(collect(REPO), citations=citations))
+        block, _ = claim_fragments.ClaimPages(renderer).cited(url)
+        assert block == cite_html(renderer, url, citations)
 
 
 @pytest.mark.parametrize(("repo", "edit_base"), [("https://g.example/o/r", "https://g.example/o/r/edit/main/"),

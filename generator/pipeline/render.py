@@ -45,7 +45,7 @@ from generator.model.records import (
     marked_text,
     source_flag,
 )
-from generator.model.site import UNCLASSIFIED, CoCitation, Edge, QuoteCheck, Share, Site, same_abstract
+from generator.model.site import UNCLASSIFIED, CoCitation, Edge, PageCitation, QuoteCheck, Share, Site, same_abstract
 from generator.pipeline import listings
 from generator.pipeline.contexts import SiteView, template_vars
 from generator.pipeline.spool import Spooled, spool
@@ -796,12 +796,66 @@ NO_PIN = "; cite the version-pinned copy to refer to exactly what you read"
 NO_RELEASE = ". No release of this knowledge base has been archived yet, so there is no version-pinned copy to cite"
 
 
+def cite_block(links: PageLinks, page_url: str, citation: PageCitation | None, home: str = "arXiv") -> str:
+    """cite.html for the page at `page_url`, whose `links` they are, the same bytes: the one copy of its markup in
+    Python, for paper and synthesis pages (`PaperParts.cite`) and claim pages (publish/claim_fragments.py) while cite.html is
+    the bundled file. `home` names a paper's home record (its scheme); `links` is read only for a claim in no
+    archived release, which links the methodology."""
+    head = '<h2 id="cite">Cite this page</h2>\n'
+    if not citation:
+        return f"{head}<p>Cite this page by its permanent URL: <code>{escape_text(page_url)}</code>.</p>\n"
+    parts = [f'{head}<div class="kb-cite" data-kb-cite>\n<p class="kb-cite-apa">{visible_html(citation.apa)}</p>\n']
+    claim = citation.kind == "claim"
+    if claim and not citation.pinned_url:
+        parts.append(
+            '<p class="kb-explain"><a href="index.json">BibTeX and CSL-JSON</a> · a living page, in no archived '
+            f'release yet: <a href="{escape_text(links.index("methodology", "citing"))}">how to cite it</a></p>\n'
+        )
+    else:
+        living = escape_text(citation.living_url)
+        parts.append(
+            f'<dl class="kb-facts kb-cite-urls">\n<dt>Living URL</dt><dd><a href="{living}">{living}</a> '
+            '<span class="kb-note">always shows the current record</span></dd>\n'
+        )
+        if citation.pinned_url:
+            archive_url, archive_file = (escape_text(part) for part in citation.pinned_url.split("#", 1))
+            parts.append(
+                f'<dt>Version-pinned copy</dt><dd><a href="{archive_url}">{archive_url}</a>, file '
+                f'<code>{archive_file}</code> <span class="kb-note">this page as published in release '
+                f"<code>{escape_text(citation.release)}</code>, inside that release's archive of the whole "
+                "site</span></dd>\n"
+            )
+        elif citation.release:
+            parts.append(f"<dt>Release</dt><dd><code>{escape_text(citation.release)}</code></dd>\n")
+        if claim:
+            parts.append(
+                '<dt>BibTeX and CSL-JSON</dt><dd><a href="index.json">index.json</a> <span class="kb-note">this '
+                "claim as data, its citation included</span></dd>"
+            )
+        parts.append("</dl>\n")
+        if not claim:
+            parts.append(
+                '<details><summary>BibTeX</summary><pre><code class="kb-copy-target">'
+                f"{escape_text(citation.bibtex)}</code></pre></details>\n"
+                '<details><summary>CSL-JSON</summary><pre><code class="kb-copy-target">'
+                f"{escape_text(citation.csl_json)}</code></pre></details>\n"
+            )
+        paper = f" To cite the paper itself, use its {escape_text(home)} record." if citation.kind == "paper" else ""
+        parts.append(
+            '<p class="kb-explain">This cites the knowledge-base page, which is maintained and may change'
+            f"{NO_PIN if citation.pinned_url else NO_RELEASE}.{paper}</p>\n"
+        )
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
 class PaperParts(StandIn):
     """`paper_parts` in templates: a paper page's facts, its cite.html block and macros.html's `edit_links`, made in
     Python while paper.html's markup calls macros.html, and cite.html, only as the bundled files (the same bytes:
     tests/test_render_cpu.py). Jinja's attribute lookups, escapes and filter calls for the facts, the include (a
     new context for every page) and the macro call were 0.13, 0.20 and 0.10 ms of a paper page's 0.78 at 2,000
-    papers. Claim pages have their own (publish/claim_fragments.py)."""
+    papers. Synthesis pages take the cite block from it too. Claim pages have their own parts
+    (publish/claim_fragments.py), all but the cite block (`cite_block`)."""
 
     def facts(
         self, links: PageLinks, site: SiteView, paper: Paper, pid: str, home: tuple[str, str], scheme: str
@@ -851,60 +905,11 @@ class PaperParts(StandIn):
         )
 
     def cite(self, links: PageLinks, site: SiteView, page_url: str, home: tuple[str, str] | None) -> Markup | None:
-        """cite.html, for the page at `page_url`; `home` is a paper's `external_link` (its scheme's name first)."""
+        """cite.html, for the page at `page_url` (`cite_block`); `home` is a paper's `external_link` (its scheme's
+        name first)."""
         if not self.stands_in((CITE,)):
             return None
-        head = '<h2 id="cite">Cite this page</h2>\n'
-        citation = site.citations.get(page_url)
-        if not citation:
-            return Markup(f"{head}<p>Cite this page by its permanent URL: <code>{escape_text(page_url)}</code>.</p>\n")
-        parts = [f'{head}<div class="kb-cite" data-kb-cite>\n<p class="kb-cite-apa">{visible_html(citation.apa)}</p>\n']
-        claim = citation.kind == "claim"
-        if claim and not citation.pinned_url:
-            parts.append(
-                '<p class="kb-explain"><a href="index.json">BibTeX and CSL-JSON</a> · a living page, in no archived '
-                f'release yet: <a href="{escape_text(links.index("methodology", "citing"))}">how to cite it</a></p>\n'
-            )
-        else:
-            living = escape_text(str(citation.living_url))
-            parts.append(
-                f'<dl class="kb-facts kb-cite-urls">\n<dt>Living URL</dt><dd><a href="{living}">{living}</a> '
-                '<span class="kb-note">always shows the current record</span></dd>\n'
-            )
-            if citation.pinned_url:
-                archive_url, archive_file = (escape_text(part) for part in citation.pinned_url.split("#", 1))
-                parts.append(
-                    f'<dt>Version-pinned copy</dt><dd><a href="{archive_url}">{archive_url}</a>, file '
-                    f'<code>{archive_file}</code> <span class="kb-note">this page as published in release '
-                    f"<code>{escape_text(str(citation.release))}</code>, inside that release's archive of the whole "
-                    "site</span></dd>\n"
-                )
-            elif citation.release:
-                parts.append(f"<dt>Release</dt><dd><code>{escape_text(str(citation.release))}</code></dd>\n")
-            if claim:
-                parts.append(
-                    '<dt>BibTeX and CSL-JSON</dt><dd><a href="index.json">index.json</a> <span class="kb-note">this '
-                    "claim as data, its citation included</span></dd>"
-                )
-            parts.append("</dl>\n")
-            if not claim:
-                parts.append(
-                    '<details><summary>BibTeX</summary><pre><code class="kb-copy-target">'
-                    f"{escape_text(str(citation.bibtex))}</code></pre></details>\n"
-                    '<details><summary>CSL-JSON</summary><pre><code class="kb-copy-target">'
-                    f"{escape_text(str(citation.csl_json))}</code></pre></details>\n"
-                )
-            paper = (
-                f" To cite the paper itself, use its {escape_text(str(home[0] if home else 'arXiv'))} record."
-                if citation.kind == "paper"
-                else ""
-            )
-            parts.append(
-                '<p class="kb-explain">This cites the knowledge-base page, which is maintained and may change'
-                f"{NO_PIN if citation.pinned_url else NO_RELEASE}.{paper}</p>\n"
-            )
-        parts.append("</div>\n")
-        return Markup("".join(parts))
+        return Markup(cite_block(links, page_url, site.citations.get(page_url), home[0] if home else "arXiv"))
 
     def edit(self, links: PageLinks, record_file: str, what: str) -> Markup | None:
         """macros.html's `edit_links(links, record_file, what)`."""

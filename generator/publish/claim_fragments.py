@@ -26,6 +26,7 @@ from generator.pipeline.render import (
     STAND_IN,
     ClaimRows,
     Renderer,
+    cite_block,
     claim_json,
     escape_text,
     json_for_script,
@@ -141,11 +142,6 @@ class ClaimPages:
         report = self.links.report(f"claim {STAND_IN}", SHELL_URL)
         self.report = str(escape(report)).rsplit(STAND_IN, 2) if report else []
         """The `Report a problem` link around the claim's id, which its query names twice, at the end."""
-        self.how_to_cite = (
-            '<p class="kb-explain"><a href="index.json">BibTeX and CSL-JSON</a> · a living page, in no archived'
-            f' release yet: <a href="{escape(self.links.index("methodology", "citing"))}">how to cite it</a></p>\n'
-            "</div>\n"
-        )
         self.cited_alike: dict[ClaimCitation, Callable[[str], tuple[str, ...]]] = {}
         """How a paper's claims are cited -> their `cited` texts from their id."""
         settings = self.site.settings
@@ -213,9 +209,10 @@ class ClaimPages:
         return self.cited_alike[made_by](claim_id)
 
     def cited_as(self, url: str, citation: PageCitation | None) -> tuple[str, ...]:
-        if citation is None:
-            return self.cite(url, None), ""
-        return self.cite(url, citation), json_text({"bibtex": citation.bibtex, "csl": [citation.csl]})
+        """`kb/partials/cite.html` for the claim page at `url` (render.cite_block; every claim page is as deep as
+        the shell's links) and its twin's citation."""
+        block = cite_block(self.links, url, citation)
+        return block, json_text({"bibtex": citation.bibtex, "csl": [citation.csl]}) if citation else ""
 
     def fragment(self, claim: Claim, url: str, cite: str) -> str:
         """`kb/claim.html`. The claim's id is written as it is: `urls.claim_url` has checked it (STAND_IN)."""
@@ -273,29 +270,6 @@ class ClaimPages:
             for date, sid, event in sorted(events, key=_by_date)
         )
         return f'<h2 id="corrections">Corrections</h2>\n<ol class="kb-history">{items}</ol>'
-
-    def cite(self, url: str, citation: PageCitation | None) -> str:
-        """`kb/partials/cite.html` for a claim, whose citation is always of kind `claim` (cite.Citations)."""
-        if citation is None:
-            return f'<h2 id="cite">Cite this page</h2>\n<p>Cite this page by its permanent URL: <code>{escape(url)}</code>.</p>\n'
-        if citation.kind != "claim":
-            raise ValueError(f"the citation of claim page {url} is of a {citation.kind}")
-        apa = f'<h2 id="cite">Cite this page</h2>\n<div class="kb-cite" data-kb-cite>\n<p class="kb-cite-apa">{visible_text(citation.apa)}</p>\n'
-        if not citation.pinned_url:
-            return apa + self.how_to_cite
-        living = escape(citation.living_url)
-        archive_url, archive_file = citation.pinned_url.split("#", 1)
-        return (
-            f'{apa}<dl class="kb-facts kb-cite-urls">\n<dt>Living URL</dt><dd><a href="{living}">{living}</a>'
-            ' <span class="kb-note">always shows the current record</span></dd>\n'
-            f'<dt>Version-pinned copy</dt><dd><a href="{escape(archive_url)}">{escape(archive_url)}</a>, file '
-            f'<code>{escape(archive_file)}</code> <span class="kb-note">this page as published in release '
-            f"<code>{escape(citation.release)}</code>, inside that release's archive of the whole site</span></dd>\n"
-            '<dt>BibTeX and CSL-JSON</dt><dd><a href="index.json">index.json</a> <span class="kb-note">this claim as'
-            ' data, its citation included</span></dd></dl>\n<p class="kb-explain">This cites the knowledge-base'
-            " page, which is maintained and may change; cite the version-pinned copy to refer to exactly what you"
-            " read.</p>\n</div>\n"
-        )
 
     def edit_links(self, claim_id: str, edit: str) -> str:
         """The `edit_links` macro."""
