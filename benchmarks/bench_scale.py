@@ -302,8 +302,7 @@ def creation_cost(folder: Path, count: int = 2000) -> str:
         (probe / str(index)).mkdir()
         (probe / str(index) / "index.html").write_bytes(b"x" * 6000)
     each = (os.times().system - before) / (2 * count)
-    shutil.rmtree(probe)
-    return f"{each * 1000:.2f} ms of system CPU"
+    return f"{each * 1000:.2f} ms of system CPU"  # the probe goes with the run's folder, at the end (`main`)
 
 
 def interpreter_speed(additions: int = 20_000_000) -> str:
@@ -342,47 +341,49 @@ def profile_build(root: Path, top: int) -> str:
     return out.getvalue()
 
 
-def measure(project: Path, papers: int, claims: int, seed: int, nice: int, profile: int) -> Result:
+def measure(project: Path, workdir: Path, papers: int, claims: int, seed: int, nice: int, profile: int) -> Result:
+    """One size, in a folder of its own under `workdir`, which is kept until every size is measured."""
     result = Result(papers, claims)
     print(f"{papers:,} papers / {claims:,} claims:", file=sys.stderr, flush=True)
     figures = result.figures
-    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
-        root = Path(tmp) / "kb"
-        synth = kb(project, "synth", "--papers", str(papers), "--claims", str(claims), "--seed", str(seed),
-                   "--out", str(root), nice=nice)  # fmt: skip
-        if synth.returncode:
-            raise SystemExit(f"kb synth failed:\n{synth.log[-3000:]}")
-        figures["kb synth"] = f"{synth.seconds:.1f} s"
-        validate = kb(root, "validate", nice=nice)
-        figures["kb validate"] = f"{validate.seconds:.1f} s (exit {validate.returncode}, {validate.peak_mb:,.0f} MB)"
-        build = kb(root, "build", nice=nice)
-        if build.returncode:
-            figures["kb build"] = f"failed (exit {build.returncode})"
-            print(build.log[-3000:], file=sys.stderr)
-            return result
-        figures["kb build"] = f"{build.seconds:.1f} s"
-        figures["kb build CPU, all processes"] = build.cpu
-        figures["peak RSS (kb build, largest process)"] = f"{build.peak_mb:,.0f} MB"
-        figures["peak memory (kb build, all processes at once, PSS)"] = f"{build.tree_peak_mb:,.0f} MB"
-        figures["kb build stages"] = "; ".join(re.findall(r"^kb: ([a-z ]+: [\d.]+ s)", build.log, re.MULTILINE))
-        site = site_figures(root / "site")
-        pages = int(site.pop("_pages"))
-        figures.update(site)
-        figures["site as a Pages artifact (tar, deflated)"] = f"{pages_artifact_mb(root / 'site'):,.1f} MB"
-        figures["pages/s (kb build)"] = f"{pages / build.seconds:,.0f}"
-        figures.update(browser_figures(root / "site"))
-        bare = bare_material(papers, Path(tmp), nice)
-        figures["bare Material, 1 page/paper"] = (
-            f"{bare.seconds:.1f} s ({papers / bare.seconds:,.0f} pages/s)" if not bare.returncode else "failed"
+    folder = workdir / f"{papers}-{claims}"
+    folder.mkdir()
+    root = folder / "kb"
+    synth = kb(project, "synth", "--papers", str(papers), "--claims", str(claims), "--seed", str(seed),
+               "--out", str(root), nice=nice)  # fmt: skip
+    if synth.returncode:
+        raise SystemExit(f"kb synth failed:\n{synth.log[-3000:]}")
+    figures["kb synth"] = f"{synth.seconds:.1f} s"
+    validate = kb(root, "validate", nice=nice)
+    figures["kb validate"] = f"{validate.seconds:.1f} s (exit {validate.returncode}, {validate.peak_mb:,.0f} MB)"
+    build = kb(root, "build", nice=nice)
+    if build.returncode:
+        figures["kb build"] = f"failed (exit {build.returncode})"
+        print(build.log[-3000:], file=sys.stderr)
+        return result
+    figures["kb build"] = f"{build.seconds:.1f} s"
+    figures["kb build CPU, all processes"] = build.cpu
+    figures["peak RSS (kb build, largest process)"] = f"{build.peak_mb:,.0f} MB"
+    figures["peak memory (kb build, all processes at once, PSS)"] = f"{build.tree_peak_mb:,.0f} MB"
+    figures["kb build stages"] = "; ".join(re.findall(r"^kb: ([a-z ]+: [\d.]+ s)", build.log, re.MULTILINE))
+    site = site_figures(root / "site")
+    pages = int(site.pop("_pages"))
+    figures.update(site)
+    figures["site as a Pages artifact (tar, deflated)"] = f"{pages_artifact_mb(root / 'site'):,.1f} MB"
+    figures["pages/s (kb build)"] = f"{pages / build.seconds:,.0f}"
+    figures.update(browser_figures(root / "site"))
+    bare = bare_material(papers, folder, nice)
+    figures["bare Material, 1 page/paper"] = (
+        f"{bare.seconds:.1f} s ({papers / bare.seconds:,.0f} pages/s)" if not bare.returncode else "failed"
+    )
+    figures["bare Material CPU"] = bare.cpu
+    figures["kb build / bare Material"] = f"{build.seconds / bare.seconds:.2f}×"
+    figures["creating a file or folder here"] = creation_cost(folder)
+    figures["Python speed"] = interpreter_speed()
+    if profile:
+        print(
+            f"\n### cProfile of kb build, {papers:,} papers / {claims:,} claims\n\n```\n{profile_build(root, profile)}```\n"
         )
-        figures["bare Material CPU"] = bare.cpu
-        figures["kb build / bare Material"] = f"{build.seconds / bare.seconds:.2f}×"
-        figures["creating a file or folder here"] = creation_cost(Path(tmp))
-        figures["Python speed"] = interpreter_speed()
-        if profile:
-            print(
-                f"\n### cProfile of kb build, {papers:,} papers / {claims:,} claims\n\n```\n{profile_build(root, profile)}```\n"
-            )
     return result
 
 
@@ -403,10 +404,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N top cProfile entries")
     args = parser.parse_args(argv)
     results = []
-    for pair in args.sizes.split(","):
-        papers, claims = (int(x) for x in pair.split(":"))
-        results.append(measure(args.project.resolve(), papers, claims, args.seed, args.nice, args.profile))
-        print(table(results), flush=True)  # a partial table after each size, in case a large one is stopped
+    # Every size's files are removed at the end, not before the next size: on an ext4 without a journal (this
+    # machine's), creating files is up to ten times slower for minutes after many were deleted (see README), which
+    # would bill the 1,000-paper run's clean-up to the 10,000-paper build.
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as workdir:
+        for pair in args.sizes.split(","):
+            papers, claims = (int(x) for x in pair.split(":"))
+            results.append(
+                measure(args.project.resolve(), Path(workdir), papers, claims, args.seed, args.nice, args.profile)
+            )
+            print(table(results), flush=True)  # a partial table after each size, in case a large one is stopped
     print(f"\nmachine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
 
