@@ -88,15 +88,16 @@ class Build:
 def build(root: Path, options: BuildOptions) -> Build:
     """Collect, check, render and publish; every problem is collected, none raised."""
     root = root.resolve()
+    listing = load.Listing(root)
     if options.one_shot and options.stop_after == "check":  # `kb validate`: no later build reuses this one
         _keep_the_collector_off_earlier_builds()
-        return _run(root, options)
-    key = (root, _fingerprint(root), options)
+        return _run(root, options, listing)
+    key = (root, _fingerprint(listing), options)
     if _latest is not None and _latest[0] == key:
         return dataclasses.replace(_latest[1], options=options)
 
     _keep_the_collector_off_earlier_builds()
-    return _remember(key, _run(root, options))
+    return _remember(key, _run(root, options, listing))
 
 
 FULL_COLLECTION_EVERY = 20
@@ -117,7 +118,7 @@ def _keep_the_collector_off_earlier_builds() -> None:
     gc.freeze()
 
 
-def _run(root: Path, options: BuildOptions) -> Build:
+def _run(root: Path, options: BuildOptions, listing: load.Listing) -> Build:
     """The phases of `build`, in order (the cache and the collector's bookkeeping are `build`'s)."""
     progress, problems = options.progress, Problems()
     # 1. Collect. Settings first: the release they name is final before anything prints it.
@@ -125,7 +126,9 @@ def _run(root: Path, options: BuildOptions) -> Build:
         settings = read_settings(root, problems)
         settings = dataclasses.replace(settings, release=settings.release.strip() or options.release)
         content_guard.check_project(root, problems)  # content pages: no links out, macros only where listed
-        corpus = validate_corpus(root, problems, fork=options.one_shot)  # load + validate every record and ledger row
+        corpus = validate_corpus(
+            root, problems, options.one_shot, listing
+        )  # load + validate every record and ledger row
         ledgers = datapackage.read_ledger_package(root, problems)  # each ledger's own title and sources
         corpus = apply_bibliography(root, corpus, problems)  # records/*.bib fills what paper records leave empty
     # Millions of objects now live until the build ends (records, claims, marks). Left to the cycle
@@ -232,11 +235,11 @@ def _remember(key: tuple[Any, ...], result: Build) -> Build:
 _WATCHED = ("records", "ledgers", "overrides", "content", "generator/templates")
 
 
-def _fingerprint(root: Path) -> tuple[Any, ...]:
+def _fingerprint(listing: load.Listing) -> tuple[Any, ...]:
     """Names, sizes and mtimes of every input: cheap, and changes on any edit."""
-    entries: list[Any] = []
+    root, entries = listing.root, list[Any]()
     for folder in _WATCHED:
-        for entry in load.tree(root / folder) if (root / folder).is_dir() else ():
+        for entry in listing.tree(folder):
             if entry.is_file():
                 stat = entry.stat()
                 entries.append((entry.path, stat.st_size, stat.st_mtime_ns))

@@ -52,6 +52,30 @@ def tree(folder: Path) -> Iterator[os.DirEntry[str]]:
             yield from tree(Path(entry.path))
 
 
+class Listing:
+    """The input folders of one build, each listed once: the build's cache key (`build._fingerprint`) reads the
+    entries and their `stat`, then discovery takes the same entries, whose `stat` is kept in them (a `kb serve`
+    rebuild at 10,000 papers lists 25,000 files; listing and stating them twice was 0.1 s of it)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._listed: dict[str, list[os.DirEntry[str]]] = {}
+
+    def tree(self, folder: str) -> list[os.DirEntry[str]]:
+        """`tree(root / folder)`, listed once and kept for `take`; empty when it is no folder."""
+        listed = self._listed.get(folder)
+        if listed is None:
+            base = self.root / folder
+            listed = self._listed[folder] = list(tree(base)) if base.is_dir() else []
+        return listed
+
+    def take(self, folder: str) -> list[os.DirEntry[str]]:
+        """`tree(folder)`, no longer kept here: discovery is its last reader."""
+        listed = self.tree(folder)
+        del self._listed[folder]
+        return listed
+
+
 @dataclass
 class RawRow:
     """One physical CSV record: 1-based line of its first character, header as line 1."""

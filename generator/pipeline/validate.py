@@ -63,12 +63,12 @@ _KINDS = {".yaml": "records", ".yml": "records", ".bib": "bibliographies", ".csv
 """Which of `discover`'s lists a file goes to, by suffix."""
 
 
-def discover(root: Path, problems: Problems) -> tuple[Found, Found, Found]:
+def discover(listing: load.Listing, problems: Problems) -> tuple[Found, Found, Found]:
     """Every file under records/ and ledgers/ is either used or reported; links are refused. Names are taken
     apart as text: `kb serve` walks the 11,000 files of 10,000 papers on every rebuild."""
     found: dict[str, Found] = {"records": [], "bibliographies": [], "ledgers": []}
     for folder, allowed in (("records", {".yaml", ".yml", ".bib", ".txt"}), ("ledgers", {".csv"})):
-        base = root / folder
+        base = listing.root / folder
         if base.is_symlink():
             problems.add(
                 "file-symlink",
@@ -81,7 +81,7 @@ def discover(root: Path, problems: Problems) -> tuple[Found, Found, Found]:
         if not base.is_dir():
             continue
         inside = len(str(base)) + 1
-        for entry in load.tree(base):
+        for entry in listing.take(folder):
             rel = f"{folder}/{entry.path[inside:]}"
             if entry.is_symlink():
                 problems.add(
@@ -158,16 +158,17 @@ def cycle_collector_paused() -> typing.Iterator[None]:
             gc.enable()
 
 
-def validate_corpus(root: Path, problems: Problems, fork: bool = False) -> Corpus:
+def validate_corpus(root: Path, problems: Problems, fork: bool = False, listing: load.Listing | None = None) -> Corpus:
     """Every record and ledger row, typed and checked. With `fork` (no server threads run beside this one),
-    most records are parsed in a forked process while this one reads the ledgers."""
+    most records are parsed in a forked process while this one reads the ledgers. `listing` is the build's, when
+    it has listed the folders already."""
     with cycle_collector_paused():
-        return _validate_corpus(root, problems, fork)
+        return _validate_corpus(root, problems, fork, listing or load.Listing(root))
 
 
-def _validate_corpus(root: Path, problems: Problems, fork: bool) -> Corpus:
+def _validate_corpus(root: Path, problems: Problems, fork: bool, listing: load.Listing) -> Corpus:
     corpus = Corpus()
-    records, bib_files, ledgers = discover(root, problems)
+    records, bib_files, ledgers = discover(listing, problems)
     sizes = {path: stamp[0] for path, _, stamp in [*records, *bib_files, *ledgers]}
     if not input_caps.check_caps(root, sizes, [path for path, _, _ in ledgers], problems):
         return corpus  # beyond the caps nothing is parsed: the build stays bounded
