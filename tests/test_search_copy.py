@@ -122,6 +122,8 @@ def test_a_generated_page_loses_its_unindexed_elements_and_the_theme_after_it() 
     for kept in ("Zorblax", "Sparse routing halves", "Experts halve latency.", "AlphaBeta<br>Gamma", "Authors"):
         assert kept.encode() in copy, kept
     assert copy.endswith(b"</article>\n</div>"), "the theme after the indexed part is still given to Pagefind"
+    assert b'data-label="Status"' not in copy, "a cell left empty by the removals is given to Pagefind"
+    assert b'<td data-label="Audit">' in copy, "a cell that still holds text was removed"
 
     kept_whole = search.search_copy(READ_WHEN_IGNORED.encode())
     assert kept_whole is not None

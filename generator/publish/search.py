@@ -466,6 +466,10 @@ _PLAIN_NAMES = (
     "|aside|figure|figcaption"
 )
 _PLAIN = rb"(?:%b)(?=[\s>])" % _PLAIN_NAMES.encode()
+# A table cell of the templates' that removing what Pagefind ignores left holding only spacing (a claim row's
+# badge cells): it has no id and adds no text, so Pagefind makes the same bundle without it, for a tenth less
+# work on a paper page (2.98 -> 2.71 s for 1,000 pages at 10,000 papers, the bundles byte for byte the same).
+_EMPTIED_CELL = re.compile(rb'<td data-label="[^"<>]*">\s*</td>\n?')
 _REMOVED_DEPTH = 6  # elements within elements a removed element may hold (a paper's cite block: 4)
 _SIMPLE_SELECTOR = re.compile(r"([a-z][a-z0-9]*)?(?:\.([\w-]+))?(?:\[([a-z][\w-]*)=\"([^\"<>&]*)\"\])?")
 
@@ -496,7 +500,7 @@ def without_unindexed(copy: bytes) -> bytes:
     # otherwise is in what is left if it was in the part: looked for there, it costs a third (a paper page keeps
     # 30 % of its bytes). Where a removal puts a `<` left before it next to what follows it, what is left may seem
     # to hold some: the copy is then given as it is, as a page holding some is.
-    kept = _IGNORED.sub(b"", copy[body:end])
+    kept = _EMPTIED_CELL.sub(b"", _IGNORED.sub(b"", copy[body:end]))
     if _PARSED_OTHERWISE.search(kept.lower()):
         return copy
     after = copy[end:]
