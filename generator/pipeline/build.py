@@ -126,9 +126,8 @@ def _run(root: Path, options: BuildOptions, listing: load.Listing) -> Build:
         settings = read_settings(root, problems)
         settings = dataclasses.replace(settings, release=settings.release.strip() or options.release)
         content_guard.check_project(root, problems)  # content pages: no links out, macros only where listed
-        corpus = validate_corpus(
-            root, problems, options.one_shot, listing
-        )  # load + validate every record and ledger row
+        # Load and validate every record and ledger row.
+        corpus = validate_corpus(root, problems, options.one_shot, listing)
         ledgers = datapackage.read_ledger_package(root, problems)  # each ledger's own title and sources
         corpus = apply_bibliography(root, corpus, problems)  # records/*.bib fills what paper records leave empty
     # Millions of objects now live until the build ends (records, claims, marks). Left to the cycle
