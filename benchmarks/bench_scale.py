@@ -28,6 +28,7 @@ import os
 import pstats
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -314,9 +315,9 @@ def interpreter_speed(additions: int = 20_000_000) -> str:
     return f"{time.process_time() - before:.2f} s of CPU for {additions:,} additions in a Python loop"
 
 
-def bare_material(papers: int, workdir: Path, nice: int) -> Run:
+def bare_material(papers: int, workdir: Path, nice: int, name: str = "bare") -> Run:
     """Bare Material: one Markdown page per paper with a 10-row table, nav trimmed to the home page."""
-    project = workdir / "bare"
+    project = workdir / name
     docs = project / "docs" / "papers"
     docs.mkdir(parents=True)
     (project / "mkdocs.yml").write_text(BARE_MKDOCS, encoding="utf-8")
@@ -341,8 +342,11 @@ def profile_build(root: Path, top: int) -> str:
     return out.getvalue()
 
 
-def measure(project: Path, workdir: Path, papers: int, claims: int, seed: int, nice: int, profile: int) -> Result:
-    """One size, in a folder of its own under `workdir`, which is kept until every size is measured."""
+def measure(
+    project: Path, workdir: Path, papers: int, claims: int, seed: int, nice: int, profile: int, pairs: int = 1
+) -> Result:
+    """One size, in a folder of its own under `workdir`, which is kept until every size is measured. With `pairs`
+    over 1, `kb build` and bare Material are run again, one after the other, that many times in all."""
     result = Result(papers, claims)
     print(f"{papers:,} papers / {claims:,} claims:", file=sys.stderr, flush=True)
     figures = result.figures
@@ -378,6 +382,8 @@ def measure(project: Path, workdir: Path, papers: int, claims: int, seed: int, n
     )
     figures["bare Material CPU"] = bare.cpu
     figures["kb build / bare Material"] = f"{build.seconds / bare.seconds:.2f}×"
+    if pairs > 1:
+        figures["kb build / bare Material, alternated"] = alternated(root, folder, papers, nice, pairs, build, bare)
     figures["creating a file or folder here"] = creation_cost(folder)
     figures["Python speed"] = interpreter_speed()
     if profile:
@@ -385,6 +391,19 @@ def measure(project: Path, workdir: Path, papers: int, claims: int, seed: int, n
             f"\n### cProfile of kb build, {papers:,} papers / {claims:,} claims\n\n```\n{profile_build(root, profile)}```\n"
         )
     return result
+
+
+def alternated(root: Path, folder: Path, papers: int, nice: int, pairs: int, build: Run, bare: Run) -> str:
+    """Each pair's ratio and their median: the machine's speed drifts during a run, and a pair run back to back
+    shares the drift. Every site is kept until the end (on this machine's ext4, deleting one slows the next)."""
+    ratios = [build.seconds / bare.seconds]
+    for pair in range(2, pairs + 1):
+        (root / "site").rename(root / f"site-{pair - 1}")
+        again = kb(root, "build", nice=nice)
+        if again.returncode:
+            return f"failed (exit {again.returncode})"
+        ratios.append(again.seconds / bare_material(papers, folder, nice, f"bare-{pair}").seconds)
+    return f"{', '.join(f'{ratio:.2f}×' for ratio in ratios)} (median {statistics.median(ratios):.2f}×)"
 
 
 def table(results: list[Result]) -> str:
@@ -402,6 +421,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--project", type=Path, default=REPO, help="project whose site configuration kb synth copies")
     parser.add_argument("--nice", type=int, default=0, help="run the measured children at this niceness")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N top cProfile entries")
+    parser.add_argument(
+        "--pairs", type=int, default=1, metavar="N", help="run kb build and bare Material N times each, alternated"
+    )
     args = parser.parse_args(argv)
     results = []
     # Every size's files are removed at the end, not before the next size: on an ext4 without a journal (this
@@ -411,7 +433,16 @@ def main(argv: list[str]) -> None:
         for pair in args.sizes.split(","):
             papers, claims = (int(x) for x in pair.split(":"))
             results.append(
-                measure(args.project.resolve(), Path(workdir), papers, claims, args.seed, args.nice, args.profile)
+                measure(
+                    args.project.resolve(),
+                    Path(workdir),
+                    papers,
+                    claims,
+                    args.seed,
+                    args.nice,
+                    args.profile,
+                    args.pairs,
+                )
             )
             print(table(results), flush=True)  # a partial table after each size, in case a large one is stopped
     print(f"\nmachine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
