@@ -55,7 +55,8 @@ def tree(folder: Path) -> Iterator[os.DirEntry[str]]:
 class Listing:
     """The input folders of one build, each listed once: the build's cache key (`build._fingerprint`) reads the
     entries and their `stat`, then discovery takes the same entries, whose `stat` is kept in them (a `kb serve`
-    rebuild at 10,000 papers lists 25,000 files; listing and stating them twice was 0.1 s of it)."""
+    rebuild at 10,000 papers lists 25,000 files: the key and discovery took 0.18 s of CPU listing them twice, 0.11 s
+    once, medians of ten runs)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
