@@ -798,9 +798,9 @@ NO_RELEASE = ". No release of this knowledge base has been archived yet, so ther
 
 def cite_block(links: PageLinks, page_url: str, citation: PageCitation | None, home: str = "arXiv") -> str:
     """cite.html for the page at `page_url`, whose `links` they are, the same bytes: the one copy of its markup in
-    Python, for paper and synthesis pages (`PaperParts.cite`) and claim pages (publish/claim_fragments.py) while cite.html is
-    the bundled file. `home` names a paper's home record (its scheme); `links` is read only for a claim in no
-    archived release, which links the methodology."""
+    Python, for paper and synthesis pages (`PaperParts.cite`) and claim pages (publish/claim_fragments.py) while
+    cite.html is the bundled file. `home` names a paper's home record (its scheme); `links` is read only for a
+    claim in no archived release, which links the methodology."""
     head = '<h2 id="cite">Cite this page</h2>\n'
     if not citation:
         return f"{head}<p>Cite this page by its permanent URL: <code>{escape_text(page_url)}</code>.</p>\n"
@@ -888,7 +888,7 @@ class PaperParts(StandIn):
         if paper.authors:
             authors = escape_text(", ".join(plain_text(name) for name in paper.authors))
             if not paper.authors_complete:
-                authors += ', <span class="kb-missing">further authors not recorded</span>'
+                authors += ", " + missing("further authors")
         else:
             authors = missing("Authors")
         year = escape_text(str(paper.year)) if paper.year else missing("Year")
@@ -918,8 +918,14 @@ class PaperParts(StandIn):
         edit, report = links.edit(record_file), links.report(what, links.page_url)
         edit_html = f'<a href="{escape_text(edit)}" rel="nofollow">Edit this record</a>' if edit else ""
         report_html = f'<a href="{escape_text(report)}" rel="nofollow">Report a problem</a>' if report else ""
-        between = " · " if edit and report else ""
-        return Markup(f'<p class="kb-edit">{edit_html}{between}{report_html}</p>' if edit or report else "")
+        return Markup(edit_paragraph(edit_html, report_html))
+
+
+def edit_paragraph(edit_html: str, report_html: str) -> str:
+    """The `edit_links` macro's paragraph around its two links, either of which may be "" (no repository)."""
+    if edit_html and report_html:
+        return f'<p class="kb-edit">{edit_html} · {report_html}</p>'
+    return f'<p class="kb-edit">{edit_html or report_html}</p>' if edit_html or report_html else ""
 
 
 # --- category chips -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from generator.pipeline.render import (
     Renderer,
     cite_block,
     claim_json,
+    edit_paragraph,
     escape_text,
     json_for_script,
     plain_text,
@@ -273,10 +274,8 @@ class ClaimPages:
 
     def edit_links(self, claim_id: str, edit: str) -> str:
         """The `edit_links` macro."""
-        if not self.report:
-            return f'<p class="kb-edit">{edit}</p>' if edit else ""
-        report = f'<a href="{claim_id.join(self.report)}" rel="nofollow">Report a problem</a>'
-        return f'<p class="kb-edit">{edit} · {report}</p>' if edit else f'<p class="kb-edit">{report}</p>'
+        report = f'<a href="{claim_id.join(self.report)}" rel="nofollow">Report a problem</a>' if self.report else ""
+        return edit_paragraph(edit, report)
 
 
 def _by_date(entry: tuple[Any, ...]) -> Any:
